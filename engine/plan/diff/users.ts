@@ -1,0 +1,234 @@
+/**
+ * Users are logins in Canvas (reference §3.1–3.2): one Canvas user may hold several logins, and an
+ * SIS row finds its login by SIS id, then by login_id (silently claiming a hand-made login). A hand-
+ * made user whose login differs gets a duplicate unless we attach the SIS login to it first.
+ */
+import type { CanvasState, UserRecord } from '../../model/canvas.js';
+import type { FieldChange, Operation } from '../../model/plan.js';
+import type { Config } from '../../policy/types.js';
+import type { DesiredUser } from '../desired.js';
+import { creationChanges, fieldChanges, importRow, norm, operation, reasons, type PlanBuilder } from './common.js';
+
+/** Columns compared for users; first/last are derived by Canvas from sortable_name in reports. */
+const USER_FIELDS = ['login_id', 'full_name', 'sortable_name', 'short_name', 'email', 'authentication_provider_id', 'integration_id', 'status'] as const;
+
+export interface UserResolution {
+  /** Canvas user id → SIS user_id the plan gives it (existing, adopted or attached). */
+  sisIdOfCanvasUser: Map<string, string>;
+}
+
+/** Which report columns `rules.users.owns` controls (names are owned as a pair). */
+function comparedFields(owns: readonly string[]): string[] {
+  const set = new Set(owns);
+  if (set.has('first_name') || set.has('last_name')) {
+    set.add('full_name');
+    set.add('sortable_name');
+  }
+  // Canvas keeps an e-mail the SIS stops sending (no way to blank it by CSV): only compare when set.
+  return USER_FIELDS.filter((f) => set.has(f));
+}
+
+function userRow(d: DesiredUser, a: UserRecord | undefined, owns: readonly string[]) {
+  const fields = new Set(comparedFields(owns));
+  const value = (f: string) => norm(((!a || fields.has(f)) ? d : a)[f as keyof UserRecord] as string | null);
+  return importRow('users', {
+    user_id: d.user_id,
+    integration_id: value('integration_id'),
+    login_id: value('login_id'),
+    // An empty cell unties the login from its provider (reference §2.1): always send a value we mean.
+    authentication_provider_id: value('authentication_provider_id'),
+    // first/last only for new users; existing users get full + sortable so Canvas infers nothing.
+    first_name: a ? null : d.first_name,
+    last_name: a ? null : d.last_name,
+    full_name: value('full_name'),
+    sortable_name: value('sortable_name'),
+    short_name: value('short_name'),
+    email: value('email'),
+    status: value('status'),
+  });
+}
+
+const lower = (s: string): string => s.toLowerCase();
+const sameName = (a: string | null, b: string | null): boolean =>
+  a !== null && b !== null && a.trim().toLowerCase().replace(/\s+/g, ' ') === b.trim().toLowerCase().replace(/\s+/g, ' ');
+
+interface ManualUser {
+  canvasUserId: string;
+  logins: UserRecord[];
+}
+
+export function diffUsers(desired: DesiredUser[], actual: CanvasState, config: Config, plan: PlanBuilder): UserResolution {
+  const rule = config.rules.users;
+  const compared = comparedFields(rule.owns);
+  const bySisId = new Map<string, UserRecord>();
+  const byLogin = new Map<string, UserRecord>();
+  const loginsOfUser = new Map<string, UserRecord[]>();
+  for (const l of actual.users) {
+    if (l.user_id) bySisId.set(l.user_id, l);
+    if (l.status !== 'deleted') byLogin.set(lower(l.login_id), l);
+    if (l.canvas_user_id) {
+      const list = loginsOfUser.get(l.canvas_user_id);
+      if (list) list.push(l);
+      else loginsOfUser.set(l.canvas_user_id, [l]);
+    }
+  }
+  const manualUsers: ManualUser[] = [];
+  for (const [canvasUserId, logins] of loginsOfUser) {
+    if (logins.every((l) => !l.user_id && !l.created_by_sis)) manualUsers.push({ canvasUserId, logins });
+  }
+  const sisIdOfCanvasUser = new Map<string, string>();
+  const claimedManual = new Set<string>();
+  const wanted = new Set<string>();
+
+  const unmatched: [DesiredUser, Operation][] = [];
+  for (const d of desired) wanted.add(d.user_id);
+  for (const d of desired) {
+    const bySis = bySisId.get(d.user_id);
+    if (bySis) {
+      handleExisting(d, bySis);
+      continue;
+    }
+    const byName = byLogin.get(lower(d.login_id));
+    if (byName && !byName.user_id) {
+      adoptByLogin(d, byName);
+      continue;
+    }
+    const createOp = plan.add(operation({
+      entity: 'users', action: 'create', key: d.user_id, changes: creationChanges(d, ['login_id', 'full_name', 'email', 'authentication_provider_id', 'status']),
+      reason: reasons.create(d.origin), rows: [userRow(d, undefined, rule.owns)], account: d.account,
+    }));
+    if (byName && byName.user_id) {
+      loginClaimed(d, byName, createOp);
+      continue;
+    }
+    unmatched.push([d, createOp]);
+  }
+  matchManualUsers(unmatched);
+
+  function handleExisting(d: DesiredUser, a: UserRecord): void {
+    if (a.canvas_user_id) sisIdOfCanvasUser.set(a.canvas_user_id, d.user_id);
+    const changes = fieldChanges(d, a, compared).filter((c) => !(c.field === 'email' && c.after === null));
+    const adopt = a.created_by_sis === false;
+    if (changes.length === 0 && !adopt) return;
+    const op = plan.add(operation({
+      entity: 'users', action: adopt ? 'adopt' : 'update', key: d.user_id, canvasId: a.canvas_user_id, changes,
+      reason: adopt ? reasons.adoptBySisId(d.origin) : reasons.update('users', d.origin), rows: [userRow(d, a, rule.owns)], account: d.account,
+    }));
+    // Another live login holding the requested name makes Canvas skip the row (§3.2 step 6).
+    const holder = byLogin.get(lower(d.login_id));
+    if (holder && holder !== a) loginClaimed(d, holder, op);
+  }
+
+  /** Canvas claims a hand-made login with the formula's login_id silently (§3.2 step 4): show it. */
+  function adoptByLogin(d: DesiredUser, manual: UserRecord): void {
+    if (manual.canvas_user_id) {
+      sisIdOfCanvasUser.set(manual.canvas_user_id, d.user_id);
+      claimedManual.add(manual.canvas_user_id);
+    }
+    const changes: FieldChange[] = [{ field: 'user_id', before: null, after: d.user_id }, ...fieldChanges(d, manual, compared)];
+    plan.add(operation({
+      entity: 'users', action: 'adopt', key: d.user_id, canvasId: manual.canvas_user_id,
+      changes: changes.filter((c) => !(c.field === 'email' && c.after === null)),
+      reason: {
+        rule: 'canvas.login-claim', source: d.origin,
+        text: `a login "${manual.login_id}" was created by hand with the formula's login_id: the import claims it for ${d.user_id} (no new user)`,
+      },
+      rows: [userRow(d, manual, rule.owns)], account: d.account,
+    }));
+  }
+
+  function loginClaimed(d: DesiredUser, holder: UserRecord, op: Operation): void {
+    const holderGoes = holder.user_id !== null && !wanted.has(holder.user_id);
+    const holderName = holder.user_id ? `SIS id ${holder.user_id}` : `Canvas user ${holder.canvas_user_id} (created by hand)`;
+    plan.risk({
+      kind: 'login-claimed', entity: 'users', keys: [d.user_id, holder.user_id ?? `canvas:${holder.canvas_user_id}`],
+      explanation: `login "${d.login_id}" is already held by ${holderName}; Canvas would skip ${d.user_id} with "already claimed"`,
+      suggestedFix: holderGoes
+        ? `If ${holder.user_id} and ${d.user_id} are the same person whose SIS id changed, send change_sis_id (type user, old_id ${holder.user_id}, new_id ${d.user_id}) or import with update_sis_id_if_login_claimed.`
+        : holder.user_id
+          ? `Two SIS people want the same login: fix the username in the SIS or the login_id formula.`
+          : `Rename or delete the hand-made login "${holder.login_id}" in Canvas, then plan again.`,
+    }, op);
+  }
+
+  /** Match every SIS person still without a login to hand-made users; a match must be one-to-one. */
+  function matchManualUsers(pending: [DesiredUser, Operation][]): void {
+    if (rule.manual === 'ignore' || rule.matchBy.length === 0) return;
+    const candidatesOf = new Map<DesiredUser, ManualUser[]>();
+    const suitors = new Map<string, number>();
+    for (const [d] of pending) {
+      const candidates = manualUsers.filter((m) => !claimedManual.has(m.canvasUserId) && m.logins.some((l) =>
+        (rule.matchBy.includes('email') && d.email !== null && l.email !== null && lower(l.email) === lower(d.email))
+        || (rule.matchBy.includes('name') && sameName(l.full_name, d.full_name))));
+      candidatesOf.set(d, candidates);
+      for (const c of candidates) suitors.set(c.canvasUserId, (suitors.get(c.canvasUserId) ?? 0) + 1);
+    }
+    for (const [d, createOp] of pending) matchManualUser(d, createOp, candidatesOf.get(d)!, suitors);
+  }
+
+  function matchManualUser(d: DesiredUser, createOp: Operation, candidates: ManualUser[], suitors: Map<string, number>): void {
+    if (candidates.length === 0) return;
+    if (candidates.length > 1 || suitors.get(candidates[0]!.canvasUserId)! > 1) {
+      const many = candidates.length > 1;
+      plan.risk({
+        kind: 'ambiguous-match', entity: 'users', keys: [d.user_id, ...candidates.map((c) => `canvas:${c.canvasUserId}`)],
+        explanation: many
+          ? `${candidates.length} users created by hand match ${d.user_id} by ${rule.matchBy.join('/')}; the sync would add another`
+          : `Canvas user ${candidates[0]!.canvasUserId}, created by hand, matches several SIS people by ${rule.matchBy.join('/')}, ${d.user_id} among them; none is attached to it`,
+        suggestedFix: many
+          ? 'Merge or delete the extra hand-made users in Canvas, then plan again.'
+          : `Give the hand-made user the formula login of the right person so the import claims it, or correct the shared e-mail/name in the SIS.`,
+      }, createOp);
+      return;
+    }
+    const manual = candidates[0]!;
+    const login = manual.logins[0]!;
+    if (rule.manual === 'flag') {
+      plan.risk({
+        kind: 'duplicate-account', entity: 'users', keys: [d.user_id, `canvas:${manual.canvasUserId}`],
+        explanation: `Canvas user ${manual.canvasUserId} ("${login.login_id}") was created by hand and matches ${d.user_id}, whose formula login is "${d.login_id}": the sync would create a second account`,
+        suggestedFix: `Set rules.users.manual: adopt to attach ${d.user_id} to user ${manual.canvasUserId} (logins.csv existing_canvas_user_id), or change that user's login to "${d.login_id}" in Canvas so the import claims it.`,
+      }, createOp);
+      return;
+    }
+    // adopt: attach the SIS login to the hand-made user, then let users.csv update it by SIS id.
+    claimedManual.add(manual.canvasUserId);
+    sisIdOfCanvasUser.set(manual.canvasUserId, d.user_id);
+    createOp.action = 'adopt';
+    createOp.canvasId = manual.canvasUserId;
+    createOp.reason = {
+      rule: 'rules.users.manual=adopt', source: d.origin,
+      text: `Canvas user ${manual.canvasUserId} was created by hand (login "${login.login_id}") and matches by ${rule.matchBy.join('/')}: the SIS login is attached to it instead of creating a duplicate`,
+    };
+    createOp.changes = [{ field: 'login', before: login.login_id, after: `${d.login_id} (${d.user_id})` }, ...fieldChanges(d, login, compared)
+      .filter((c) => c.field !== 'login_id' && c.field !== 'status' && !(c.field === 'email' && c.after === null))];
+    createOp.rows = [
+      importRow('logins', {
+        user_id: d.user_id, integration_id: d.integration_id, login_id: d.login_id, existing_canvas_user_id: manual.canvasUserId,
+        authentication_provider_id: d.authentication_provider_id, email: d.email,
+      }),
+      userRow(d, login, rule.owns),
+    ];
+  }
+
+  dropMissing();
+  return { sisIdOfCanvasUser };
+
+  function dropMissing(): void {
+    if (rule.missing === 'ignore') return;
+    if (config.scope.schools) {
+      plan.note('user drops are off: scope.schools limits the sync to some schools, and Canvas does not report a user\'s school');
+      return;
+    }
+    const target = rule.missing === 'suspend' ? 'suspended' : 'deleted';
+    for (const a of actual.users) {
+      if (!a.user_id || wanted.has(a.user_id) || !a.created_by_sis) continue;
+      if (a.status === 'deleted' || a.status === target) continue;
+      plan.add(operation({
+        entity: 'users', action: 'drop', key: a.user_id, canvasId: a.canvas_user_id,
+        changes: [{ field: 'status', before: a.status, after: target }], reason: reasons.drop('users', rule.missing),
+        rows: [importRow('users', { user_id: a.user_id, login_id: a.login_id, authentication_provider_id: a.authentication_provider_id, status: target })],
+      }));
+    }
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * plan(desired, actual, policy) → Plan. Pure: the same inputs give the same plan, byte for byte,
+ * and the planId names exactly the effect (what would be sent to Canvas), not how it was derived.
+ */
+import { createHash } from 'node:crypto';
+import { ENTITY_ORDER, type CanvasState, type EntityName } from '../model/canvas.js';
+import { ACTIONS, PLAN_FORMAT_VERSION, type Operation, type Plan, type PlanInputs, type Summary } from '../model/plan.js';
+import type { Config } from '../policy/types.js';
+import type { DesiredState } from './desired.js';
+import { PlanBuilder } from './diff/common.js';
+import { diffEnrollments } from './diff/enrollments.js';
+import { diffAccounts, diffCourses, diffSections, diffTerms, structureScope } from './diff/structure.js';
+import { diffUsers } from './diff/users.js';
+import { evaluateGuards } from './guards.js';
+
+export function computePlan(desired: DesiredState, actual: CanvasState, config: Config, inputs: PlanInputs): Plan {
+  const builder = new PlanBuilder();
+  for (const note of desired.notes) builder.note(note);
+  const scope = structureScope(desired, actual);
+  diffAccounts(desired, actual, config, builder);
+  diffTerms(desired, actual, config, builder);
+  diffCourses(desired, actual, config, builder, scope);
+  diffSections(desired, actual, config, builder, scope);
+  const users = diffUsers(desired.users, actual, config, builder);
+  diffEnrollments(desired.enrollments, actual, config, builder, users, scope);
+
+  const { operations, risks } = sortOperations(builder);
+  const counts = entityCounts(desired, actual);
+  const verdict = evaluateGuards(config.guards, operations, risks, counts);
+  return {
+    formatVersion: PLAN_FORMAT_VERSION,
+    planId: planIdOf(operations),
+    inputs,
+    summary: summarise(operations),
+    operations,
+    risks,
+    verdict,
+    counts,
+    notes: builder.notes,
+  };
+}
+
+const ENTITY_RANK = new Map(ENTITY_ORDER.map((e, i) => [e, i]));
+const ACTION_RANK = new Map(ACTIONS.map((a, i) => [a, i]));
+
+/** Entity order, then key, then action; risk links follow their operations. */
+function sortOperations(builder: PlanBuilder): Pick<Plan, 'operations' | 'risks'> {
+  const operations = builder.operations.slice().sort((a, b) =>
+    ENTITY_RANK.get(a.entity)! - ENTITY_RANK.get(b.entity)!
+    || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+    || ACTION_RANK.get(a.action)! - ACTION_RANK.get(b.action)!);
+  // Risks are renumbered in the order their first operation appears, so the file is canonical.
+  const order: number[] = [];
+  const seen = new Set<number>();
+  for (const op of operations) for (const r of op.risks ?? []) if (!seen.has(r)) { seen.add(r); order.push(r); }
+  builder.risks.forEach((_, i) => { if (!seen.has(i)) order.push(i); });
+  const renumber = new Map(order.map((old, i) => [old, i]));
+  for (const op of operations) if (op.risks) op.risks = op.risks.map((r) => renumber.get(r)!).sort((a, b) => a - b);
+  return { operations, risks: order.map((i) => builder.risks[i]!) };
+}
+
+/** sha256 over the effect of each operation: entity, action, key, canvas id and the exact rows. */
+export function planIdOf(operations: readonly Operation[]): string {
+  const hash = createHash('sha256');
+  for (const op of operations) {
+    const rows = op.rows.map((r) => [r.file, Object.keys(r.cells).sort().map((k) => [k, r.cells[k]])]);
+    hash.update(JSON.stringify([op.entity, op.action, op.key, op.canvasId, rows]));
+    hash.update('\n');
+  }
+  return `sha256:${hash.digest('hex')}`;
+}
+
+export function summarise(operations: readonly Operation[]): Summary {
+  const summary: Summary = {};
+  for (const op of operations) {
+    const perAction = (summary[op.entity] ??= {});
+    perAction[op.action] = (perAction[op.action] ?? 0) + 1;
+  }
+  return summary;
+}
+
+function entityCounts(desired: DesiredState, actual: CanvasState): Plan['counts'] {
+  const counts: Plan['counts'] = {};
+  const put = (entity: EntityName, desiredCount: number, records: { created_by_sis?: boolean; status: string }[]) => {
+    let managed = 0;
+    for (const r of records) if (r.created_by_sis && r.status !== 'deleted') managed++;
+    counts[entity] = { desired: desiredCount, canvasManaged: managed, canvasTotal: records.length };
+  };
+  put('accounts', desired.accounts.length, actual.accounts);
+  put('terms', desired.terms.length, actual.terms);
+  put('courses', desired.courses.length, actual.courses);
+  put('sections', desired.sections.length, actual.sections);
+  put('users', desired.users.length, actual.users.filter((u) => u.user_id));
+  put('enrollments', desired.enrollments.length, actual.enrollments);
+  return counts;
+}
+
+export function isEmptyPlan(plan: Plan): boolean {
+  return plan.operations.length === 0;
+}

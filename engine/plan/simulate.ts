@@ -1,0 +1,253 @@
+/**
+ * What Canvas would hold after importing a plan's rows: a small model of the SIS importer on
+ * report-shaped records (reference §2, §3.2, §3.8). It exists to prove convergence as a property
+ * (plan → simulate → plan again is empty) and to seed example snapshots; the Canvas emulator is the
+ * full-fidelity model used end to end.
+ */
+import type {
+  AccountRecord, CanvasState, CourseRecord, EnrollmentRecord, SectionRecord, TermOverrideRecord, TermRecord, UserRecord,
+} from '../model/canvas.js';
+import type { ImportFileName, ImportRow, Operation } from '../model/plan.js';
+
+const FILE_ORDER: ImportFileName[] = ['accounts', 'terms', 'courses', 'sections', 'users', 'logins', 'enrollments'];
+
+const cell = (row: ImportRow, column: string): string | null => {
+  const v = row.cells[column];
+  return v === undefined || v.trim() === '' ? null : v.trim();
+};
+
+const COURSE_STATE_AFTER: Record<string, (current: string | null) => string> = {
+  // §3.8: active/unpublished keep an unpublished course unpublished and never unpublish a published one;
+  // on a concluded course they publish it (legacy), on a deleted one they restore it unpublished.
+  active: (c) => (c === 'active' || c === 'concluded' ? 'active' : 'unpublished'),
+  unpublished: (c) => (c === 'active' || c === 'concluded' ? 'active' : 'unpublished'),
+  published: () => 'active',
+  completed: () => 'concluded',
+  deleted: () => 'deleted',
+};
+
+const ENROLLMENT_STATE: Record<string, string> = { active: 'active', completed: 'concluded', inactive: 'inactive', deleted: 'deleted' };
+const BASE_ROLE: Record<string, string> = { student: 'StudentEnrollment', teacher: 'TeacherEnrollment', ta: 'TaEnrollment', designer: 'DesignerEnrollment', observer: 'ObserverEnrollment' };
+
+export function simulateImport(state: CanvasState, operations: readonly Operation[]): CanvasState {
+  const sim = new Simulator(structuredClone(state));
+  const rows = operations.flatMap((op) => op.rows);
+  for (const file of FILE_ORDER) for (const row of rows) if (row.file === file) sim.apply(row);
+  return sim.state;
+}
+
+class Simulator {
+  private nextId: number;
+
+  constructor(readonly state: CanvasState) {
+    let max = 0;
+    const bump = (v: string | null | undefined) => { const n = Number(v); if (Number.isFinite(n) && n > max) max = n; };
+    for (const a of state.accounts) bump(a.canvas_account_id);
+    for (const t of state.terms) bump(t.canvas_term_id);
+    for (const c of state.courses) bump(c.canvas_course_id);
+    for (const s of state.sections) bump(s.canvas_section_id);
+    for (const u of state.users) bump(u.canvas_user_id);
+    for (const e of state.enrollments) bump(e.canvas_enrollment_id);
+    this.nextId = max + 1;
+  }
+
+  private id(): string {
+    return String(this.nextId++);
+  }
+
+  apply(row: ImportRow): void {
+    switch (row.file) {
+      case 'accounts': return this.account(row);
+      case 'terms': return cell(row, 'date_override_enrollment_type') ? this.termOverride(row) : this.term(row);
+      case 'courses': return this.course(row);
+      case 'sections': return this.section(row);
+      case 'users': return this.user(row);
+      case 'logins': return this.login(row);
+      case 'enrollments': return this.enrollment(row);
+    }
+  }
+
+  private account(row: ImportRow): void {
+    const id = cell(row, 'account_id')!;
+    let a = this.state.accounts.find((x) => x.account_id === id);
+    if (!a) {
+      a = { account_id: id, parent_account_id: null, name: null, status: 'active', canvas_account_id: this.id(), canvas_parent_id: null, created_by_sis: true } satisfies AccountRecord;
+      this.state.accounts.push(a);
+    }
+    const parent = cell(row, 'parent_account_id');
+    a.parent_account_id = parent;
+    a.canvas_parent_id = parent ? this.state.accounts.find((x) => x.account_id === parent)?.canvas_account_id ?? null : null;
+    a.name = cell(row, 'name') ?? a.name;
+    a.status = cell(row, 'status') ?? a.status;
+    a.created_by_sis = true;
+  }
+
+  private term(row: ImportRow): void {
+    const id = cell(row, 'term_id')!;
+    let t = this.state.terms.find((x) => x.term_id === id);
+    if (!t) {
+      t = { term_id: id, name: null, status: 'active', start_date: null, end_date: null, canvas_term_id: this.id(), created_by_sis: true } satisfies TermRecord;
+      this.state.terms.push(t);
+    }
+    t.name = cell(row, 'name') ?? t.name;
+    t.status = cell(row, 'status') ?? t.status;
+    // Term dates are always overwritten; an empty cell clears (§2.4).
+    t.start_date = cell(row, 'start_date');
+    t.end_date = cell(row, 'end_date');
+    t.created_by_sis = true;
+  }
+
+  private termOverride(row: ImportRow): void {
+    const termId = cell(row, 'term_id')!;
+    const type = cell(row, 'date_override_enrollment_type') as TermOverrideRecord['date_override_enrollment_type'];
+    const overrides = (this.state.termOverrides ??= []);
+    const at = overrides.findIndex((o) => o.term_id === termId && o.date_override_enrollment_type === type);
+    if (cell(row, 'status') === 'deleted') {
+      if (at >= 0) overrides.splice(at, 1);
+      return;
+    }
+    const record: TermOverrideRecord = { term_id: termId, date_override_enrollment_type: type, start_date: cell(row, 'start_date'), end_date: cell(row, 'end_date') };
+    if (at >= 0) overrides[at] = record;
+    else overrides.push(record);
+  }
+
+  private course(row: ImportRow): void {
+    const id = cell(row, 'course_id')!;
+    let c = this.state.courses.find((x) => x.course_id === id);
+    if (!c) {
+      c = {
+        course_id: id, integration_id: null, short_name: null, long_name: null, account_id: null, term_id: null, status: 'unpublished',
+        start_date: null, end_date: null, canvas_course_id: this.id(), canvas_account_id: null, canvas_term_id: null, created_by_sis: true,
+      } satisfies CourseRecord;
+      this.state.courses.push(c);
+      c.status = COURSE_STATE_AFTER[cell(row, 'status') ?? 'active']?.(null) ?? 'unpublished';
+    } else {
+      c.status = COURSE_STATE_AFTER[cell(row, 'status') ?? 'active']?.(c.status) ?? c.status;
+    }
+    c.short_name = cell(row, 'short_name') ?? c.short_name;
+    c.long_name = cell(row, 'long_name') ?? c.long_name;
+    if ('integration_id' in row.cells) c.integration_id = cell(row, 'integration_id');
+    const account = cell(row, 'account_id');
+    if (account) {
+      c.account_id = account;
+      c.canvas_account_id = this.state.accounts.find((a) => a.account_id === account)?.canvas_account_id ?? null;
+    }
+    const term = cell(row, 'term_id');
+    const t = term ? this.state.terms.find((x) => x.term_id === term && x.status !== 'deleted') : undefined;
+    if (t) {
+      c.term_id = term;
+      c.canvas_term_id = t.canvas_term_id ?? null;
+    }
+    c.created_by_sis = true;
+    if (c.status === 'deleted') for (const e of this.state.enrollments) if (e.canvas_course_id === c.canvas_course_id) e.status = 'deleted';
+  }
+
+  private section(row: ImportRow): void {
+    const id = cell(row, 'section_id')!;
+    const courseId = cell(row, 'course_id');
+    const course = this.state.courses.find((c) => c.course_id === courseId);
+    if (!course) return; // "Section ... references course ... which doesn't exist"
+    let s = this.state.sections.find((x) => x.section_id === id);
+    if (!s) {
+      s = {
+        section_id: id, course_id: null, integration_id: null, name: null, status: 'active', start_date: null, end_date: null,
+        canvas_section_id: this.id(), canvas_course_id: null, created_by_sis: true,
+      } satisfies SectionRecord;
+      this.state.sections.push(s);
+    }
+    s.course_id = course.course_id;
+    s.canvas_course_id = course.canvas_course_id ?? null;
+    s.account_id = course.account_id;
+    s.canvas_account_id = course.canvas_account_id ?? null;
+    s.name = cell(row, 'name') ?? s.name;
+    if ('integration_id' in row.cells) s.integration_id = cell(row, 'integration_id');
+    s.status = cell(row, 'status') ?? s.status;
+    s.created_by_sis = true;
+    if (s.status === 'deleted') for (const e of this.state.enrollments) if (e.canvas_section_id === s.canvas_section_id) e.status = 'deleted';
+  }
+
+  /** §3.2: by SIS id, then by login name among non-deleted logins (claiming a hand-made one). */
+  private user(row: ImportRow): void {
+    const sisId = cell(row, 'user_id')!;
+    const loginId = cell(row, 'login_id')!;
+    let login = this.state.users.find((l) => l.user_id === sisId);
+    const byName = this.state.users.find((l) => l.status !== 'deleted' && l.login_id.toLowerCase() === loginId.toLowerCase());
+    login ??= byName;
+    if (login && login.user_id && login.user_id !== sisId) return; // "already claimed" warning
+    if (login && byName && byName !== login) return; // another login holds the requested name
+    if (!login) {
+      login = {
+        user_id: sisId, integration_id: null, login_id: loginId, authentication_provider_id: null, first_name: null, last_name: null,
+        full_name: null, sortable_name: null, short_name: null, email: null, status: 'active', canvas_user_id: this.id(), created_by_sis: true,
+      } satisfies UserRecord;
+      this.state.users.push(login);
+    }
+    login.user_id = sisId;
+    login.login_id = loginId;
+    if (cell(row, 'integration_id')) login.integration_id = cell(row, 'integration_id');
+    login.authentication_provider_id = cell(row, 'authentication_provider_id');
+    login.status = cell(row, 'status') ?? login.status;
+    login.created_by_sis = true;
+    const first = cell(row, 'first_name');
+    const last = cell(row, 'last_name');
+    const full = cell(row, 'full_name') ?? (first || last ? [first, last].filter(Boolean).join(' ') : null);
+    const sortable = cell(row, 'sortable_name') ?? (first || last ? [last, first].filter(Boolean).join(', ') : null);
+    for (const l of this.state.users) {
+      if (l.canvas_user_id !== login.canvas_user_id) continue;
+      if (full) l.full_name = full;
+      if (sortable) setSortable(l, sortable);
+      if (cell(row, 'short_name')) l.short_name = cell(row, 'short_name');
+      if (cell(row, 'email')) l.email = cell(row, 'email');
+    }
+    if (login.status === 'deleted') {
+      const others = this.state.users.some((l) => l !== login && l.canvas_user_id === login!.canvas_user_id && l.status !== 'deleted');
+      if (!others) for (const e of this.state.enrollments) if (e.canvas_user_id === login.canvas_user_id) e.status = 'deleted';
+    }
+  }
+
+  private login(row: ImportRow): void {
+    const sisId = cell(row, 'user_id')!;
+    const loginId = cell(row, 'login_id')!;
+    if (this.state.users.some((l) => l.user_id === sisId || (l.status !== 'deleted' && l.login_id.toLowerCase() === loginId.toLowerCase()))) return;
+    const owner = this.state.users.find((l) => l.canvas_user_id === cell(row, 'existing_canvas_user_id')
+      || (cell(row, 'existing_user_id') !== null && l.user_id === cell(row, 'existing_user_id')));
+    if (!owner) return;
+    this.state.users.push({
+      ...owner, user_id: sisId, login_id: loginId, integration_id: cell(row, 'integration_id'),
+      authentication_provider_id: cell(row, 'authentication_provider_id'), email: cell(row, 'email') ?? owner.email, status: 'active', created_by_sis: true,
+    });
+  }
+
+  private enrollment(row: ImportRow): void {
+    const sectionId = cell(row, 'section_id');
+    const courseId = cell(row, 'course_id');
+    const section = sectionId ? this.state.sections.find((s) => s.section_id === sectionId) : undefined;
+    const course = section
+      ? this.state.courses.find((c) => c.canvas_course_id === section.canvas_course_id)
+      : this.state.courses.find((c) => c.course_id === courseId);
+    const login = this.state.users.find((l) => l.user_id === cell(row, 'user_id'));
+    if (!course || !login || (sectionId && !section)) return;
+    const role = cell(row, 'role')!;
+    const canvasSection = section?.canvas_section_id ?? null;
+    let e = this.state.enrollments.find((x) => x.canvas_section_id === canvasSection && x.canvas_user_id === login.canvas_user_id && x.role === role);
+    if (!e) {
+      e = {
+        course_id: course.course_id, section_id: section?.section_id ?? null, user_id: login.user_id, role, status: 'active',
+        canvas_course_id: course.canvas_course_id ?? null, canvas_user_id: login.canvas_user_id ?? null, canvas_section_id: canvasSection,
+        canvas_enrollment_id: this.id(), base_role_type: BASE_ROLE[role] ?? null, created_by_sis: true,
+      } satisfies EnrollmentRecord;
+      this.state.enrollments.push(e);
+    }
+    e.status = ENROLLMENT_STATE[cell(row, 'status') ?? 'active'] ?? e.status;
+    e.user_id = login.user_id;
+    e.created_by_sis = true;
+  }
+}
+
+/** Reports derive first/last by splitting sortable_name (§4.3). */
+function setSortable(l: UserRecord, sortable: string): void {
+  l.sortable_name = sortable;
+  const comma = sortable.indexOf(',');
+  l.last_name = comma >= 0 ? sortable.slice(0, comma).trim() || null : sortable;
+  l.first_name = comma >= 0 ? sortable.slice(comma + 1).trim() || null : null;
+}

@@ -1,0 +1,471 @@
+/**
+ * OneRoster snapshot + policies → desired Canvas state. Pure: no I/O, no clock (asOf comes in).
+ * Identifier formulas run here; two source records that build one id are an error naming both.
+ */
+import { DataError, fromDiagnostics, type Diagnostic } from '../errors.js';
+import type { OrAcademicSession, OrClass, OrEnrollment, OrOrg, OrUser, SisSnapshot, SourceRow } from '../model/oneroster.js';
+import type { AuthRule, Config, Template, UserFormulas } from '../policy/types.js';
+import { calendarDateToUtc } from '../util/dates.js';
+import type {
+  DesiredAccount, DesiredCourse, DesiredEnrollment, DesiredSection, DesiredState, DesiredTerm, DesiredTermOverride, DesiredUser,
+} from './desired.js';
+
+const originOf = (s: SourceRow): string => `${s.file}:${s.row}`;
+
+/** Collects id collisions and empty ids so they are all reported at once. */
+class IdRegistry {
+  private readonly seen = new Map<string, SourceRow>();
+  constructor(
+    private readonly what: string,
+    private readonly problems: Diagnostic[],
+    private readonly foldCase = false,
+  ) {}
+
+  claim(id: string, source: SourceRow, formula: Template): boolean {
+    if (id.trim() === '') {
+      this.problems.push({
+        severity: 'error', code: 'formula.empty-id', file: source.file, line: source.row,
+        message: `the ${this.what} formula \`${formula.source}\` built an empty id for this row`,
+        hint: `Fill the field the formula reads in the SIS export, or give the formula a fallback with {{default a b}} (${formula.where.file}:${formula.where.line}).`,
+      });
+      return false;
+    }
+    const key = this.foldCase ? id.toLowerCase() : id;
+    const first = this.seen.get(key);
+    if (first) {
+      this.problems.push({
+        severity: 'error', code: 'formula.not-injective', file: source.file, line: source.row,
+        message: `${this.what} "${id}" is built for this row and for ${originOf(first)}: two SIS records would become one Canvas object`,
+        hint: `Make the formula \`${formula.source}\` (${formula.where.file}:${formula.where.line}) include a field that differs, e.g. {{sourcedId}}, or fix the duplicate in the SIS.`,
+      });
+      return false;
+    }
+    this.seen.set(key, source);
+    return true;
+  }
+}
+
+export function transform(sis: SisSnapshot, config: Config, asOf: string): DesiredState {
+  return new Transformer(sis, config, asOf).run();
+}
+
+class Transformer {
+  private readonly problems: Diagnostic[] = [];
+  private readonly notes: string[] = [];
+  private readonly orgs = new Map<string, OrOrg>();
+  private readonly sessions = new Map<string, OrAcademicSession>();
+  private readonly courseCatalogue = new Map<string, SisSnapshot['courses'][number]>();
+  /** OneRoster school sourcedId → Canvas account_id. */
+  private readonly accountOf = new Map<string, string>();
+  /** OneRoster session sourcedId → desired term. */
+  private readonly termOf = new Map<string, DesiredTerm>();
+  /** OneRoster class sourcedId → its Canvas course and section. */
+  private readonly placementOf = new Map<string, { course: DesiredCourse; section: DesiredSection }>();
+  /** Canvas term_id → the SIS's exclusive end day (YYYY-MM-DD), for the exit-date alignment. */
+  private readonly termEndDay = new Map<string, string>();
+  /** OneRoster user sourcedId → desired user. */
+  private readonly userOf = new Map<string, DesiredUser>();
+  private readonly inScopeSchools: Set<string> | null;
+
+  constructor(
+    private readonly sis: SisSnapshot,
+    private readonly config: Config,
+    private readonly asOf: string,
+  ) {
+    for (const o of sis.orgs) this.orgs.set(o.sourcedId, o);
+    for (const s of sis.academicSessions) this.sessions.set(s.sourcedId, s);
+    for (const c of sis.courses) this.courseCatalogue.set(c.sourcedId, c);
+    this.inScopeSchools = config.scope.schools ? new Set(config.scope.schools) : null;
+  }
+
+  run(): DesiredState {
+    const accounts = this.accounts();
+    const terms = this.terms();
+    const termOverrides = this.termOverrides(terms);
+    const { courses, sections } = this.coursesAndSections();
+    const users = this.users();
+    const enrollments = this.enrollments();
+    if (this.problems.length > 0) throw fromDiagnostics(DataError, this.problems.slice(0, 50));
+    return { accounts, terms, termOverrides, courses, sections, users, enrollments, notes: this.notes };
+  }
+
+  private isSchoolInScope(org: OrOrg): boolean {
+    return org.type === 'school' && (this.inScopeSchools === null || this.inScopeSchools.has(org.sourcedId));
+  }
+
+  private accounts(): DesiredAccount[] {
+    const ids = new IdRegistry('account_id', this.problems);
+    const formulas = this.config.identifiers.accounts;
+    const built: [OrOrg, DesiredAccount][] = [];
+    for (const org of this.sis.orgs) {
+      if (!this.isSchoolInScope(org)) continue;
+      const ctx = { ...orgContext(org), metadata: org.metadata };
+      const accountId = formulas.account_id.render(ctx);
+      if (!ids.claim(accountId, org.source, formulas.account_id)) continue;
+      this.accountOf.set(org.sourcedId, accountId);
+      built.push([org, {
+        account_id: accountId, parent_account_id: null, name: formulas.name.render(ctx) || null, status: 'active',
+        origin: originOf(org.source), account: accountId, term: null,
+      }]);
+    }
+    // A school below another synced school (rare: a campus) keeps that parent; otherwise the root.
+    for (const [org, account] of built) {
+      const parent = this.accountOf.get(org.parentSourcedId);
+      if (parent !== undefined) account.parent_account_id = parent;
+    }
+    return built.map(([, account]) => account);
+  }
+
+  private terms(): DesiredTerm[] {
+    const { sessionTypes, terms: termFilter } = this.config.scope;
+    const types = new Set(sessionTypes.map((t) => t.toLowerCase()));
+    const allowed = termFilter ? new Set(termFilter) : null;
+    const ids = new IdRegistry('term_id', this.problems);
+    const formulas = this.config.identifiers.terms;
+    const overrides = new Map(this.config.termOverrides.map((o) => [o.term, o]));
+    const tz = this.config.timezone;
+    const out: DesiredTerm[] = [];
+    for (const s of this.sis.academicSessions) {
+      if (!types.has(s.type.toLowerCase()) || (allowed && !allowed.has(s.sourcedId))) continue;
+      const ctx = { ...sessionContext(s), metadata: s.metadata };
+      const termId = formulas.term_id.render(ctx);
+      if (!ids.claim(termId, s.source, formulas.term_id)) continue;
+      const override = overrides.get(termId);
+      const term: DesiredTerm = {
+        term_id: termId,
+        name: override?.name ?? (formulas.name.render(ctx) || null),
+        status: 'active',
+        start_date: calendarDateToUtc(override?.startDate ?? s.startDate, tz),
+        end_date: this.endInstant(override?.endDate ?? s.endDate, override?.endDate !== undefined),
+        origin: override ? `${originOf(s.source)} + ${override.where.file}:${override.where.line}` : originOf(s.source),
+        account: null,
+        term: termId,
+      };
+      this.termOf.set(s.sourcedId, term);
+      if (s.endDate) {
+        this.termEndDay.set(termId, this.config.enrollmentDates.endDateConvention === 'inclusive' ? addDays(s.endDate, 1) : s.endDate);
+      }
+      out.push(term);
+    }
+    for (const o of this.config.termOverrides) {
+      if (!out.some((t) => t.term_id === o.term)) {
+        this.notes.push(`term override for "${o.term}" (${o.where.file}:${o.where.line}) matches no synced term`);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * OneRoster end dates are exclusive by spec; many SIS send the last day instead. Policy dates are
+   * always the last day (what an admin types), so they are read as inclusive.
+   */
+  private endInstant(date: string, isPolicyDate: boolean): string | null {
+    if (!date) return null;
+    const inclusive = isPolicyDate || this.config.enrollmentDates.endDateConvention === 'inclusive';
+    return calendarDateToUtc(date, this.config.timezone, inclusive ? 1 : 0);
+  }
+
+  private termOverrides(terms: DesiredTerm[]): DesiredTermOverride[] {
+    const known = new Set(terms.map((t) => t.term_id));
+    const out: DesiredTermOverride[] = [];
+    for (const o of this.config.termOverrides) {
+      if (!known.has(o.term)) continue;
+      for (const [type, dates] of Object.entries(o.enrollmentTypes)) {
+        if (!dates) continue;
+        out.push({
+          term_id: o.term,
+          date_override_enrollment_type: type as DesiredTermOverride['date_override_enrollment_type'],
+          start_date: dates.startDate ? calendarDateToUtc(dates.startDate, this.config.timezone) : null,
+          end_date: dates.endDate ? this.endInstant(dates.endDate, true) : null,
+          origin: `${o.where.file}:${o.where.line}`,
+          account: null,
+          term: o.term,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** The one Canvas term a class lands in: its only synced term, their common synced parent, or the earliest. */
+  private termForClass(cls: OrClass): DesiredTerm | null {
+    const synced = cls.termSourcedIds.map((id) => this.termOf.get(id)).filter((t): t is DesiredTerm => t !== undefined);
+    if (synced.length === 1) return synced[0]!;
+    const candidates = cls.termSourcedIds.length > 0 ? cls.termSourcedIds : [];
+    const parents = new Set(candidates.map((id) => this.sessions.get(id)?.parentSourcedId ?? ''));
+    if (parents.size === 1) {
+      const parent = this.termOf.get([...parents][0]!);
+      if (parent) return parent;
+    }
+    if (synced.length === 0) return null;
+    return synced.reduce((a, b) => ((a.start_date ?? '') <= (b.start_date ?? '') ? a : b));
+  }
+
+  private coursesAndSections(): { courses: DesiredCourse[]; sections: DesiredSection[] } {
+    const grouping = this.config.rules.courses.grouping;
+    const cf = this.config.identifiers.courses;
+    const sf = this.config.identifiers.sections;
+    const courseIds = new IdRegistry('course_id', this.problems);
+    const sectionIds = new IdRegistry('section_id', this.problems);
+    const courses: DesiredCourse[] = [];
+    const sections: DesiredSection[] = [];
+    const courseByGroup = new Map<string, DesiredCourse>();
+    let outOfTerm = 0;
+    for (const cls of this.sis.classes) {
+      const account = this.accountOf.get(cls.schoolSourcedId);
+      if (account === undefined) continue;
+      const term = this.termForClass(cls);
+      if (!term) {
+        outOfTerm++;
+        continue;
+      }
+      const ctx = this.classContext(cls, term);
+      let course: DesiredCourse | undefined;
+      if (grouping === 'course-term') {
+        const group = `${cls.courseSourcedId}|${cls.schoolSourcedId}|${term.term_id}`;
+        course = courseByGroup.get(group);
+        if (!course) {
+          const courseCtx = this.courseTermContext(cls, term);
+          course = this.buildCourse(courseCtx, cf, account, term, cls.source, courseIds);
+          if (course) {
+            courseByGroup.set(group, course);
+            courses.push(course);
+          }
+        }
+      } else {
+        course = this.buildCourse(ctx, cf, account, term, cls.source, courseIds);
+        if (course) courses.push(course);
+      }
+      if (!course) continue;
+      const sectionId = sf.section_id.render(ctx);
+      if (!sectionIds.claim(sectionId, cls.source, sf.section_id)) continue;
+      const section: DesiredSection = {
+        section_id: sectionId, course_id: course.course_id, name: sf.name.render(ctx) || null, status: 'active',
+        integration_id: sf.integration_id ? sf.integration_id.render(ctx) || null : null, start_date: null, end_date: null,
+        origin: originOf(cls.source), account, term: term.term_id,
+      };
+      sections.push(section);
+      this.placementOf.set(cls.sourcedId, { course, section });
+    }
+    if (outOfTerm > 0) this.notes.push(`${outOfTerm} class(es) belong to no synced term and are not synced (scope.sessionTypes / scope.terms)`);
+    return { courses, sections };
+  }
+
+  private buildCourse(
+    ctx: Record<string, unknown>, cf: Config['identifiers']['courses'], account: string, term: DesiredTerm,
+    source: SourceRow, ids: IdRegistry,
+  ): DesiredCourse | undefined {
+    const courseId = cf.course_id.render(ctx);
+    if (!ids.claim(courseId, source, cf.course_id)) return undefined;
+    return {
+      course_id: courseId,
+      integration_id: cf.integration_id ? cf.integration_id.render(ctx) || null : null,
+      short_name: cf.short_name.render(ctx) || null,
+      long_name: cf.long_name.render(ctx) || null,
+      account_id: account,
+      term_id: term.term_id,
+      status: this.config.rules.courses.publish,
+      start_date: null,
+      end_date: null,
+      origin: originOf(source),
+      account,
+      term: term.term_id,
+    };
+  }
+
+  private classContext(cls: OrClass, term: DesiredTerm): Record<string, unknown> {
+    const course = this.courseCatalogue.get(cls.courseSourcedId);
+    const school = this.orgs.get(cls.schoolSourcedId);
+    const session = [...cls.termSourcedIds].map((id) => this.sessions.get(id)).find((s) => s && this.termOf.get(s.sourcedId) === term)
+      ?? this.sessionOfTerm(term);
+    return {
+      sourcedId: cls.sourcedId, title: cls.title, classCode: cls.classCode, classType: cls.classType, location: cls.location,
+      grades: cls.grades.join(','), subjects: cls.subjects.join(','), periods: cls.periods.join(','),
+      courseSourcedId: cls.courseSourcedId, schoolSourcedId: cls.schoolSourcedId, termSourcedId: session?.sourcedId ?? '',
+      metadata: cls.metadata,
+      course: course ? courseContext(course) : { ...emptyCourseContext(), sourcedId: cls.courseSourcedId },
+      school: school ? orgContext(school) : emptyOrgContext(),
+      term: session ? sessionContext(session) : emptySessionContext(),
+    };
+  }
+
+  private courseTermContext(cls: OrClass, term: DesiredTerm): Record<string, unknown> {
+    const course = this.courseCatalogue.get(cls.courseSourcedId);
+    const base = this.classContext(cls, term);
+    const c = course ? courseContext(course) : { ...emptyCourseContext(), sourcedId: cls.courseSourcedId, title: cls.title };
+    return {
+      sourcedId: c.sourcedId, title: c.title, courseCode: c.courseCode, grades: c.grades, subjects: c.subjects,
+      schoolSourcedId: cls.schoolSourcedId, termSourcedId: base.termSourcedId, metadata: course?.metadata ?? {},
+      course: c, school: base.school, term: base.term,
+    };
+  }
+
+  private sessionOfTerm(term: DesiredTerm): OrAcademicSession | undefined {
+    for (const [id, t] of this.termOf) if (t === term) return this.sessions.get(id);
+    return undefined;
+  }
+
+  private users(): DesiredUser[] {
+    const roles = new Set(this.config.scope.roles);
+    const userIds = new IdRegistry('user_id', this.problems);
+    const logins = new IdRegistry('login_id', this.problems, true);
+    const out: DesiredUser[] = [];
+    for (const u of this.sis.users) {
+      if (!roles.has(u.role)) continue;
+      const school = this.primarySchool(u);
+      if (this.inScopeSchools !== null && school === undefined) continue;
+      const formulas = this.config.identifiers.users[u.role];
+      if (!formulas) continue;
+      const ctx = this.userContext(u, school);
+      const userId = formulas.user_id.render(ctx);
+      if (!userIds.claim(userId, u.source, formulas.user_id)) continue;
+      const loginId = formulas.login_id.render(ctx);
+      if (!logins.claim(loginId, u.source, formulas.login_id)) continue;
+      const user = buildUser(u, ctx, formulas, userId, loginId, school ? this.accountOf.get(school.sourcedId) ?? null : null);
+      user.authentication_provider_id = this.authProvider(u, user);
+      out.push(user);
+      this.userOf.set(u.sourcedId, user);
+    }
+    return out;
+  }
+
+  /** The user's first synced school, else their first school org (for formulas only). */
+  private primarySchool(u: OrUser): OrOrg | undefined {
+    let fallback: OrOrg | undefined;
+    for (const id of u.orgSourcedIds) {
+      const org = this.orgs.get(id);
+      if (!org) continue;
+      if (this.accountOf.has(id)) return org;
+      if (!fallback && org.type === 'school') fallback = org;
+    }
+    return this.inScopeSchools === null ? fallback : undefined;
+  }
+
+  private userContext(u: OrUser, school: OrOrg | undefined): Record<string, unknown> {
+    const userIds: Record<string, string> = {};
+    for (const id of u.userIds) userIds[id.type] = id.identifier;
+    return {
+      sourcedId: u.sourcedId, username: u.username, givenName: u.givenName, familyName: u.familyName, middleName: u.middleName,
+      preferredGivenName: u.preferredGivenName, preferredFamilyName: u.preferredFamilyName, identifier: u.identifier,
+      email: u.email, sms: u.sms, phone: u.phone, role: u.role, grades: u.grades.join(','), grade: u.grades[0] ?? '',
+      enabledUser: String(u.enabledUser), orgSourcedIds: u.orgSourcedIds.join(','),
+      school: school ? orgContext(school) : emptyOrgContext(), userIds, metadata: u.metadata,
+    };
+  }
+
+  private authProvider(u: OrUser, user: DesiredUser): string | null {
+    const rule = this.config.authProviders.rules.find((r) => authRuleMatches(r, u, user));
+    return rule ? rule.provider : this.config.authProviders.default;
+  }
+
+  private enrollments(): DesiredEnrollment[] {
+    const roleMap = this.config.rules.enrollments.roles;
+    const byKey = new Map<string, DesiredEnrollment>();
+    let unmapped = 0;
+    for (const e of this.sis.enrollments) {
+      const placement = this.placementOf.get(e.classSourcedId);
+      const user = this.userOf.get(e.userSourcedId);
+      if (!placement || !user) continue;
+      const role = canvasRole(e, roleMap);
+      if (role === null) {
+        unmapped++;
+        continue;
+      }
+      const status = this.enrollmentStatus(e, placement.course.term);
+      const key = `${placement.section.section_id}|${user.user_id}|${role}`;
+      const existing = byKey.get(key);
+      // Two SIS rows for one Canvas enrollment (course-term grouping, re-enrolment): active wins.
+      if (existing && (existing.status === 'active' || status !== 'active')) continue;
+      byKey.set(key, {
+        course_id: placement.course.course_id, section_id: placement.section.section_id, user_id: user.user_id, role, status,
+        origin: originOf(e.source), account: placement.course.account, term: placement.course.term,
+      });
+    }
+    if (unmapped > 0) this.notes.push(`${unmapped} enrollment(s) have a role that rules.enrollments.roles does not sync`);
+    return [...byKey.values()];
+  }
+
+  /**
+   * Enrollment activeness comes from dates, not record status (1EdTech FAQ, reference §1.4). The
+   * PowerSchool exit-date problem: an end date close to the term end means "stayed to the end".
+   */
+  private enrollmentStatus(e: OrEnrollment, termId: string | null): string {
+    const { ended, alignToTermEndWithinDays, endDateConvention } = this.config.enrollmentDates;
+    if (!e.endDate || ended === 'active') return 'active';
+    const endDay = endDateConvention === 'inclusive' ? addDays(e.endDate, 1) : e.endDate;
+    if (alignToTermEndWithinDays !== null && termId) {
+      const termEnd = this.termEndDay.get(termId);
+      if (termEnd && Math.abs(daysBetween(endDay, termEnd)) <= alignToTermEndWithinDays) return 'active';
+    }
+    return endDay <= this.asOf ? ended : 'active';
+  }
+}
+
+function canvasRole(e: OrEnrollment, roles: Record<string, string | null>): string | null {
+  if (e.role === 'teacher' && !e.primary && 'teacher:secondary' in roles) return roles['teacher:secondary'] ?? null;
+  return e.role in roles ? roles[e.role] ?? null : null;
+}
+
+function buildUser(u: OrUser, ctx: Record<string, unknown>, f: UserFormulas, userId: string, loginId: string, account: string | null): DesiredUser {
+  const first = f.first_name.render(ctx);
+  const last = f.last_name.render(ctx);
+  const full = f.full_name ? f.full_name.render(ctx) : [first, last].filter(Boolean).join(' ');
+  const sortable = f.sortable_name ? f.sortable_name.render(ctx) : [last, first].filter(Boolean).join(', ');
+  return {
+    user_id: userId,
+    integration_id: f.integration_id ? f.integration_id.render(ctx) || null : null,
+    login_id: loginId,
+    authentication_provider_id: null,
+    first_name: first || null,
+    last_name: last || null,
+    full_name: full || null,
+    sortable_name: sortable || null,
+    short_name: f.short_name ? f.short_name.render(ctx) || null : null,
+    email: f.email ? f.email.render(ctx) || null : null,
+    status: u.enabledUser ? 'active' : 'suspended',
+    role: u.role,
+    origin: originOf(u.source),
+    account,
+    term: null,
+  };
+}
+
+function authRuleMatches(rule: AuthRule, u: OrUser, user: DesiredUser): boolean {
+  if (rule.role && !rule.role.includes(u.role)) return false;
+  if (rule.school && !u.orgSourcedIds.some((o) => rule.school!.includes(o))) return false;
+  if (rule.grade && !u.grades.some((g) => rule.grade!.includes(g))) return false;
+  if (rule.idPattern && !rule.idPattern.test(user.user_id)) return false;
+  if (rule.emailPattern && !rule.emailPattern.test(user.email ?? '')) return false;
+  return true;
+}
+
+function orgContext(o: OrOrg): Record<string, string> {
+  return { sourcedId: o.sourcedId, name: o.name, type: o.type, identifier: o.identifier, parentSourcedId: o.parentSourcedId };
+}
+function emptyOrgContext(): Record<string, string> {
+  return { sourcedId: '', name: '', type: '', identifier: '', parentSourcedId: '' };
+}
+function sessionContext(s: OrAcademicSession): Record<string, string> {
+  return { sourcedId: s.sourcedId, title: s.title, type: s.type, startDate: s.startDate, endDate: s.endDate, parentSourcedId: s.parentSourcedId, schoolYear: s.schoolYear };
+}
+function emptySessionContext(): Record<string, string> {
+  return { sourcedId: '', title: '', type: '', startDate: '', endDate: '', parentSourcedId: '', schoolYear: '' };
+}
+function courseContext(c: SisSnapshot['courses'][number]): Record<string, string> {
+  return {
+    sourcedId: c.sourcedId, title: c.title, courseCode: c.courseCode, grades: c.grades.join(','), subjects: c.subjects.join(','),
+    orgSourcedId: c.orgSourcedId, schoolYearSourcedId: c.schoolYearSourcedId,
+  };
+}
+function emptyCourseContext(): Record<string, string> {
+  return { sourcedId: '', title: '', courseCode: '', grades: '', subjects: '', orgSourcedId: '', schoolYearSourcedId: '' };
+}
+
+function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+function daysBetween(a: string, b: string): number {
+  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
+}
