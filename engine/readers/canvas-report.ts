@@ -1,0 +1,664 @@
+/**
+ * Reads a Canvas `provisioning_csv` report (canvas-sis.md §4.1–4.3) into a `CanvasState`: what
+ * Canvas holds now. Accepts the report as Canvas delivers it (a `.zip` of entity files, or a single
+ * `.csv` when one entity was selected) or unpacked into a directory.
+ *
+ * The enrollments file can hold over a million rows, so every file is converted in one loop with
+ * its column indexes looked up once, and no per-row allocations beyond the record itself.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join, posix } from 'node:path';
+import { unzipSync } from 'fflate';
+import { PROVISIONING_COLUMNS, TERM_OVERRIDE_COLUMNS, TERM_OVERRIDES_FILE, type ProvisioningEntity } from '../canvas/columns.js';
+import { DataError, fromDiagnostics, type Diagnostic, type Location } from '../errors.js';
+import { ENROLLMENT_TYPES } from '../model/canvas.js';
+import type {
+  AccountRecord, CanvasState, Cell, CourseRecord, EnrollmentRecord, EnrollmentType, SectionRecord, TermOverrideRecord, TermRecord, UserRecord,
+} from '../model/canvas.js';
+import { parseCsv, rowNumberOf, type CsvTable } from '../util/csv.js';
+import { toUtcInstant } from '../util/dates.js';
+
+/** The six Canvas entity files plus the rosterops `term_overrides.csv` extension. */
+type ReportEntity = ProvisioningEntity | 'term_overrides';
+
+const REPORT_ENTITIES: readonly ReportEntity[] = ['users', 'accounts', 'terms', 'courses', 'sections', 'enrollments', 'term_overrides'];
+
+/** Columns without which a file cannot be matched against an import (the task's identifying columns). */
+const REQUIRED_COLUMNS: Readonly<Record<ReportEntity, readonly string[]>> = {
+  users: ['canvas_user_id', 'user_id', 'login_id', 'status'],
+  accounts: ['account_id', 'canvas_account_id', 'status'],
+  terms: ['term_id', 'status'],
+  courses: ['course_id', 'canvas_course_id', 'status'],
+  sections: ['section_id', 'canvas_section_id', 'course_id', 'status'],
+  enrollments: ['course_id', 'section_id', 'user_id', 'role', 'status', 'canvas_user_id'],
+  term_overrides: ['term_id', 'date_override_enrollment_type'],
+};
+
+/**
+ * sis_export_csv headers (§4.3), used only to recognise which entity a file holds, so that a
+ * sis_export file gets the "not a provisioning report" error instead of being ignored.
+ */
+const SIS_EXPORT_COLUMNS: Readonly<Record<ProvisioningEntity, readonly string[]>> = {
+  users: ['user_id', 'integration_id', 'authentication_provider_id', 'login_id', 'password', 'first_name', 'last_name', 'full_name', 'sortable_name', 'short_name', 'email', 'status'],
+  accounts: ['account_id', 'parent_account_id', 'name', 'status'],
+  terms: ['term_id', 'name', 'status', 'start_date', 'end_date'],
+  courses: ['course_id', 'integration_id', 'short_name', 'long_name', 'account_id', 'term_id', 'status', 'start_date', 'end_date', 'course_format', 'blueprint_course_id'],
+  sections: ['section_id', 'course_id', 'integration_id', 'name', 'status', 'start_date', 'end_date'],
+  enrollments: ['course_id', 'user_id', 'role', 'role_id', 'section_id', 'status', 'associated_user_id', 'limit_section_privileges'],
+};
+
+/** Every column a file of that entity may have, in either report shape. */
+const KNOWN_COLUMNS: Readonly<Record<ReportEntity, ReadonlySet<string>>> = {
+  users: new Set([...PROVISIONING_COLUMNS.users, ...SIS_EXPORT_COLUMNS.users]),
+  accounts: new Set([...PROVISIONING_COLUMNS.accounts, ...SIS_EXPORT_COLUMNS.accounts]),
+  terms: new Set([...PROVISIONING_COLUMNS.terms, ...SIS_EXPORT_COLUMNS.terms]),
+  courses: new Set([...PROVISIONING_COLUMNS.courses, ...SIS_EXPORT_COLUMNS.courses]),
+  sections: new Set([...PROVISIONING_COLUMNS.sections, ...SIS_EXPORT_COLUMNS.sections]),
+  enrollments: new Set([...PROVISIONING_COLUMNS.enrollments, ...SIS_EXPORT_COLUMNS.enrollments]),
+  term_overrides: new Set(TERM_OVERRIDE_COLUMNS),
+};
+
+/** Other entity files a Canvas report may contain; rosterops does not use them, so they are skipped quietly. */
+const UNUSED_CANVAS_FILES = new Set(['groups.csv', 'group_membership.csv', 'group_categories.csv', 'xlist.csv', 'user_observers.csv', 'admins.csv']);
+
+/** Enough located problems to fix a file in one pass without flooding the terminal. */
+const MAX_ERRORS = 100;
+
+const RUN_PROVISIONING_HINT =
+  'run the Provisioning report in Canvas (Admin > Settings > Reports > Provisioning, or POST /api/v1/accounts/:account_id/reports/provisioning_csv)';
+
+export async function readCanvasReport(path: string): Promise<CanvasState> {
+  const { sources, singleCsv } = await loadSourceFiles(path);
+  const problems = new Problems();
+  const files = identifyFiles(sources, problems, singleCsv);
+  const state: CanvasState = {
+    origin: path, accounts: [], terms: [], termOverrides: null, courses: [], sections: [], users: [], enrollments: [], warnings: [], digest: '',
+  };
+  for (const entity of REPORT_ENTITIES) {
+    const file = files.get(entity);
+    if (!file) {
+      // A missing overrides file is the normal case: Canvas does not export overrides.
+      if (entity !== 'term_overrides') problems.warn(missingFileWarning(entity, path));
+      continue;
+    }
+    for (const d of file.table.diagnostics) problems.add(d);
+    convertFile(file, state, problems);
+  }
+  if (problems.errors.length > 0) throw fromDiagnostics(DataError, problems.errors);
+  state.warnings = problems.warnings;
+  state.digest = digestOf([...files.values()]);
+  return state;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Problems: errors are collected across files (so one run reports them all), then thrown together.
+
+class Problems {
+  readonly errors: Diagnostic[] = [];
+  readonly warnings: Diagnostic[] = [];
+
+  error(code: string, message: string, location: Location, hint?: string): void {
+    if (this.errors.length < MAX_ERRORS) this.errors.push({ severity: 'error', code, message, hint, ...location });
+  }
+
+  warn(d: Omit<Diagnostic, 'severity'>): void {
+    this.warnings.push({ severity: 'warning', ...d });
+  }
+
+  add(d: Diagnostic): void {
+    if (d.severity === 'error') this.error(d.code, d.message, d, d.hint);
+    else this.warnings.push(d);
+  }
+}
+
+function missingFileWarning(entity: ProvisioningEntity, path: string): Omit<Diagnostic, 'severity'> {
+  return {
+    code: 'canvas-report.missing-file', file: path,
+    message: `the report has no ${entity}.csv; Canvas ${entity} are taken to be none`,
+    hint: `Tick "${entity}" when running the provisioning report, or the plan will treat every ${entity.replace(/s$/, '')} as absent from Canvas.`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input: a directory, a zip (entries at its root or inside one folder) or one CSV file.
+
+interface SourceFile {
+  /** Name of the file itself, used to tell which entity it is. */
+  name: string;
+  /** Where the file is, for messages: a path, or `<zip>/<entry>`. */
+  display: string;
+  bytes: Uint8Array;
+}
+
+async function loadSourceFiles(path: string): Promise<{ sources: SourceFile[]; singleCsv: boolean }> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (err) {
+    throw new DataError('canvas-report.not-found', `cannot read the Canvas report ${path}: ${(err as Error).message}`, { file: path },
+      'Pass the provisioning report as downloaded (.zip or .csv) or a directory holding its CSV files.', { cause: err });
+  }
+  if (info.isDirectory()) return { sources: await loadDirectory(path), singleCsv: false };
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.zip')) return { sources: loadZip(path, await readFile(path)), singleCsv: false };
+  if (lower.endsWith('.csv')) return { sources: [{ name: basename(path), display: path, bytes: await readFile(path) }], singleCsv: true };
+  throw new DataError('canvas-report.unknown-input', `${path} is not a directory, a .zip or a .csv file`, { file: path },
+    'Pass the provisioning report as downloaded (.zip or .csv) or a directory holding its CSV files.');
+}
+
+async function loadDirectory(dir: string): Promise<SourceFile[]> {
+  // Sorted, so warnings come out in the same order on every file system.
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const files: SourceFile[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile() || !isReportCandidate(entry.name)) continue;
+    const display = join(dir, entry.name);
+    files.push({ name: entry.name, display, bytes: await readFile(display) });
+  }
+  return files;
+}
+
+function loadZip(path: string, bytes: Uint8Array): SourceFile[] {
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(bytes, { filter: (f) => isZipCandidate(f.name) });
+  } catch (err) {
+    throw new DataError('canvas-report.bad-zip', `${path} is not a readable zip: ${(err as Error).message}`, { file: path },
+      'Download the report again; the archive looks truncated or corrupt.', { cause: err });
+  }
+  const names = Object.keys(entries).sort();
+  const folders = new Set(names.map((n) => posix.dirname(n)));
+  if (folders.size > 1) {
+    throw new DataError('canvas-report.zip-layout', `${path} holds CSV files in several folders (${[...folders].join(', ')})`, { file: path },
+      'Zip the report files at the root of the archive or inside a single folder.');
+  }
+  return names.map((n) => ({ name: posix.basename(n), display: `${path}/${n}`, bytes: entries[n]! }));
+}
+
+function isZipCandidate(entryName: string): boolean {
+  if (entryName.endsWith('/')) return false;
+  const parts = entryName.split('/');
+  // macOS archivers add __MACOSX/ resource forks and ._ files; they are never report data.
+  if (parts.some((p) => p === '__MACOSX' || p.startsWith('.'))) return false;
+  return isReportCandidate(parts[parts.length - 1]!);
+}
+
+function isReportCandidate(fileName: string): boolean {
+  return !fileName.startsWith('.') && fileName.toLowerCase().endsWith('.csv');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Which entity a file holds: its name says so, and its header must agree.
+
+interface ReportFile {
+  entity: ReportEntity;
+  /** Canonical name (`users.csv`), so the digest does not depend on how the download was named. */
+  canonicalName: string;
+  display: string;
+  bytes: Uint8Array;
+  table: CsvTable;
+}
+
+function canonicalName(entity: ReportEntity): string {
+  return entity === 'term_overrides' ? TERM_OVERRIDES_FILE : `${entity}.csv`;
+}
+
+function entityNamed(fileName: string): ReportEntity | null {
+  const lower = fileName.toLowerCase();
+  return REPORT_ENTITIES.find((e) => canonicalName(e) === lower) ?? null;
+}
+
+function identifyFiles(sources: SourceFile[], problems: Problems, singleCsv: boolean): Map<ReportEntity, ReportFile> {
+  const found = new Map<ReportEntity, ReportFile>();
+  for (const source of sources) {
+    if (UNUSED_CANVAS_FILES.has(source.name.toLowerCase())) continue;
+    const table = parseCsv(source.bytes, source.display);
+    const entity = entityOf(source, table, singleCsv, problems);
+    if (entity === null) continue;
+    const earlier = found.get(entity);
+    if (earlier) {
+      throw new DataError('canvas-report.duplicate-file', `${source.display} and ${earlier.display} both hold ${entity}`, { file: source.display },
+        `Keep one ${canonicalName(entity)} per report.`);
+    }
+    found.set(entity, { entity, canonicalName: canonicalName(entity), display: source.display, bytes: source.bytes, table });
+  }
+  return found;
+}
+
+function entityOf(source: SourceFile, table: CsvTable, singleCsv: boolean, problems: Problems): ReportEntity | null {
+  const header = new Set(table.header.map((h) => h.toLowerCase()));
+  const named = entityNamed(source.name);
+  const best = bestHeaderMatch(header);
+  if (named !== null) {
+    if (best === null) return ignoreUnrecognised(source, problems, `its header matches no Canvas report file, not even ${source.name}`);
+    if (best.entity !== named && best.score > headerScore(named, header)) {
+      throw new DataError('canvas-report.file-mismatch', `${source.display} is named ${source.name} but its header is that of ${canonicalName(best.entity)}`,
+        { file: source.display, line: 1 }, 'Rename the file to match its content, or use the report files as Canvas wrote them.');
+    }
+    return named;
+  }
+  // A single-entity report downloads as `provisioning_csv_<date>_<id>.csv`: only the header tells.
+  if (best !== null && best.score >= 0.5) return best.entity;
+  if (singleCsv) {
+    throw new DataError('canvas-report.unrecognised', `${source.display}: its header matches no provisioning report file`, { file: source.display, line: 1 },
+      `Pass a provisioning_csv report: ${RUN_PROVISIONING_HINT}.`);
+  }
+  return ignoreUnrecognised(source, problems, 'its header matches no Canvas report file');
+}
+
+function ignoreUnrecognised(source: SourceFile, problems: Problems, why: string): null {
+  problems.warn({ code: 'canvas-report.unrecognised-file', file: source.display, line: 1, message: `${source.name} is ignored: ${why}`,
+    hint: 'Remove the file from the report folder, or restore its original header.' });
+  return null;
+}
+
+/** The entity whose columns the header covers best, among those it shares an identifying column with. */
+function bestHeaderMatch(header: ReadonlySet<string>): { entity: ReportEntity; score: number } | null {
+  let best: { entity: ReportEntity; score: number } | null = null;
+  for (const entity of REPORT_ENTITIES) {
+    const score = headerScore(entity, header);
+    if (score > 0 && (best === null || score > best.score)) best = { entity, score };
+  }
+  return best;
+}
+
+/** Share of the entity's known columns present; 0 unless an identifying (non-status) column is there. */
+function headerScore(entity: ReportEntity, header: ReadonlySet<string>): number {
+  const identifying = REQUIRED_COLUMNS[entity].some((c) => c !== 'status' && header.has(c));
+  if (!identifying) return 0;
+  const known = KNOWN_COLUMNS[entity];
+  let present = 0;
+  for (const c of known) if (header.has(c)) present++;
+  return present / known.size;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cells of one file: column indexes resolved once, values read with their location at hand.
+
+const TRUE_FALSE: Readonly<Record<string, boolean>> = { true: true, false: false };
+
+class FileCells {
+  private readonly indexByName = new Map<string, number>();
+
+  constructor(readonly file: ReportFile, private readonly problems: Problems) {
+    const header = file.table.header;
+    for (let i = header.length - 1; i >= 0; i--) this.indexByName.set(header[i]!.toLowerCase(), i); // first one wins
+  }
+
+  get table(): CsvTable {
+    return this.file.table;
+  }
+
+  /** Column index, or -1 when the file does not have it. */
+  index(column: string): number {
+    return this.indexByName.get(column) ?? -1;
+  }
+
+  has(column: string): boolean {
+    return this.indexByName.has(column);
+  }
+
+  /** Reports every required column that is missing; true when all are there. */
+  checkRequired(entity: ReportEntity): boolean {
+    const missing = REQUIRED_COLUMNS[entity].filter((c) => !this.has(c));
+    for (const column of missing) {
+      this.problems.error('canvas-report.missing-column', `${this.file.display} has no ${column} column`,
+        { file: this.file.display, line: 1, field: column }, this.missingColumnHint(entity, column));
+    }
+    return missing.length === 0;
+  }
+
+  private missingColumnHint(entity: ReportEntity, column: string): string {
+    const name = canonicalName(entity);
+    if (entity === 'term_overrides') return `${name} needs the columns ${TERM_OVERRIDE_COLUMNS.join(', ')}.`;
+    const sisExport = !this.file.table.header.some((h) => h.toLowerCase().startsWith('canvas_'));
+    const shape = sisExport
+      ? 'this looks like a sis_export_csv report, which has no Canvas ids and no created_by_sis'
+      : `this does not look like a provisioning_csv report (it has no ${column})`;
+    return `${shape}; ${RUN_PROVISIONING_HINT}, or use the report's ${name} unmodified.`;
+  }
+
+  /** Text of a cell; empty (or an absent column) is null. */
+  text(row: readonly string[], i: number): Cell {
+    if (i < 0) return null;
+    const v = row[i]!;
+    return v === '' ? null : v;
+  }
+
+  /** A cell that must not be empty (login_id, role, status...); reports it and returns '' if it is. */
+  required(row: readonly string[], i: number, rowIndex: number): string {
+    const v = row[i]!;
+    if (v === '') this.problems.error('canvas-report.empty-value', `${this.columnName(i)} is empty`, this.at(rowIndex, i), 'Canvas always fills this column; use the report file unmodified.');
+    return v;
+  }
+
+  status(row: readonly string[], i: number, rowIndex: number): string {
+    return this.required(row, i, rowIndex).trim().toLowerCase();
+  }
+
+  date(row: readonly string[], i: number, rowIndex: number): Cell {
+    if (i < 0) return null;
+    const v = row[i]!;
+    if (v === '') return null;
+    const instant = toUtcInstant(v);
+    if (instant === null) {
+      this.problems.error('canvas-report.bad-date', `${this.columnName(i)} is not a date: ${JSON.stringify(v)}`, this.at(rowIndex, i),
+        'Canvas writes ISO 8601 dates such as 2024-01-15T00:00:00-06:00; use the report file unmodified.');
+    }
+    return instant;
+  }
+
+  /** true/false (any case); empty or an absent column is undefined. */
+  bool(row: readonly string[], i: number, rowIndex: number): boolean | undefined {
+    if (i < 0) return undefined;
+    const v = row[i]!;
+    if (v === 'true') return true; // the case Canvas writes, checked before normalising
+    if (v === 'false') return false;
+    if (v === '') return undefined;
+    const b = TRUE_FALSE[v.trim().toLowerCase()];
+    if (b === undefined) {
+      this.problems.error('canvas-report.bad-boolean', `${this.columnName(i)} must be true or false, not ${JSON.stringify(v)}`, this.at(rowIndex, i));
+    }
+    return b;
+  }
+
+  /**
+   * created_by_sis, or, where the report does not say (sis_export_csv has no such column), whether
+   * the row carries a SIS id: sis_export lists only SIS objects, so that is the best available guess.
+   */
+  createdBySis(row: readonly string[], i: number, rowIndex: number, hasSisId: boolean): boolean {
+    return this.bool(row, i, rowIndex) ?? hasSisId;
+  }
+
+  /** Warns once when the file lacks created_by_sis. */
+  checkCreatedBySis(): number {
+    const i = this.index('created_by_sis');
+    if (i < 0) {
+      this.problems.warn({
+        code: 'canvas-report.no-created-by-sis', file: this.file.display, line: 1, field: 'created_by_sis',
+        message: `${this.file.display} has no created_by_sis column; every row with a SIS id is taken as created by SIS`,
+        hint: `sis_export_csv files lack created_by_sis (and Canvas ids); for exact values ${RUN_PROVISIONING_HINT}.`,
+      });
+    }
+    return i;
+  }
+
+  at(rowIndex: number, i: number): Location {
+    return { file: this.file.display, line: rowNumberOf(this.file.table, rowIndex), column: i + 1, field: this.columnName(i) };
+  }
+
+  lineOf(rowIndex: number): number {
+    return rowNumberOf(this.file.table, rowIndex);
+  }
+
+  private columnName(i: number): string {
+    return this.file.table.header[i]!.toLowerCase();
+  }
+}
+
+/** Finds a key seen on an earlier row of the same file, reporting both rows. */
+class UniqueKeys {
+  private readonly firstRow = new Map<string, number>();
+
+  constructor(private readonly cells: FileCells, private readonly problems: Problems, private readonly what: string) {}
+
+  check(key: string, label: string, rowIndex: number, column: number): void {
+    const line = this.cells.lineOf(rowIndex);
+    const earlier = this.firstRow.get(key);
+    if (earlier === undefined) {
+      this.firstRow.set(key, line);
+      return;
+    }
+    this.problems.error('canvas-report.duplicate-id', `${label} appears on rows ${earlier} and ${line}${this.what}`, this.cells.at(rowIndex, column),
+      'A SIS id is unique in a Canvas root account; the report file has been edited or concatenated. Use the report as Canvas wrote it.');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One converter per entity: explicit object literals keep records uniformly shaped and fast.
+
+function convertFile(file: ReportFile, state: CanvasState, problems: Problems): void {
+  const cells = new FileCells(file, problems);
+  if (!cells.checkRequired(file.entity)) return;
+  switch (file.entity) {
+    case 'users': state.users = readUsers(cells, problems); break;
+    case 'accounts': state.accounts = readAccounts(cells, problems); break;
+    case 'terms': state.terms = readTerms(cells, problems); break;
+    case 'courses': state.courses = readCourses(cells, problems); break;
+    case 'sections': state.sections = readSections(cells, problems); break;
+    case 'enrollments': state.enrollments = readEnrollments(cells); break;
+    case 'term_overrides': state.termOverrides = readTermOverrides(cells, problems); break;
+  }
+}
+
+/**
+ * Accounts, terms, courses and sections without a SIS id (made by hand in Canvas) are listed by
+ * the provisioning report, but a record is keyed by SIS id and no import can address them by one,
+ * so they are left out, with one warning per file saying how many.
+ */
+function warnSkippedWithoutSisId(cells: FileCells, problems: Problems, skipped: number, idColumn: string): void {
+  if (skipped === 0) return;
+  problems.warn({
+    code: 'canvas-report.no-sis-id', file: cells.file.display, field: idColumn,
+    message: `${skipped} row${skipped === 1 ? '' : 's'} without ${idColumn} (created in Canvas by hand) left out: SIS imports cannot address them`,
+  });
+}
+
+function readUsers(cells: FileCells, problems: Problems): UserRecord[] {
+  const c = indexesOf(cells, PROVISIONING_COLUMNS.users);
+  const createdBySis = cells.checkCreatedBySis();
+  const rows = cells.table.rows;
+  const out: UserRecord[] = new Array(rows.length);
+  // One Canvas user may have several logins (rows); only a login's SIS id must be unique.
+  const sisIds = new UniqueKeys(cells, problems, ' (two logins with the same SIS id)');
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    const userId = cells.text(row, c.user_id);
+    if (userId !== null) sisIds.check(userId, `user_id ${JSON.stringify(userId)}`, r, c.user_id);
+    out[r] = {
+      user_id: userId,
+      integration_id: cells.text(row, c.integration_id),
+      login_id: cells.required(row, c.login_id, r),
+      authentication_provider_id: cells.text(row, c.authentication_provider_id),
+      first_name: cells.text(row, c.first_name),
+      last_name: cells.text(row, c.last_name),
+      full_name: cells.text(row, c.full_name),
+      sortable_name: cells.text(row, c.sortable_name),
+      short_name: cells.text(row, c.short_name),
+      email: cells.text(row, c.email),
+      status: cells.status(row, c.status, r),
+      canvas_user_id: cells.text(row, c.canvas_user_id),
+      created_by_sis: cells.createdBySis(row, createdBySis, r, userId !== null),
+    };
+  }
+  return out;
+}
+
+function readAccounts(cells: FileCells, problems: Problems): AccountRecord[] {
+  const c = indexesOf(cells, PROVISIONING_COLUMNS.accounts);
+  const createdBySis = cells.checkCreatedBySis();
+  const rows = cells.table.rows;
+  const out: AccountRecord[] = [];
+  const sisIds = new UniqueKeys(cells, problems, '');
+  let skipped = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    const accountId = cells.text(row, c.account_id);
+    if (accountId === null) { skipped++; continue; }
+    sisIds.check(accountId, `account_id ${JSON.stringify(accountId)}`, r, c.account_id);
+    out.push({
+      account_id: accountId,
+      parent_account_id: cells.text(row, c.parent_account_id),
+      name: cells.text(row, c.name),
+      status: cells.status(row, c.status, r),
+      canvas_account_id: cells.text(row, c.canvas_account_id),
+      canvas_parent_id: cells.text(row, c.canvas_parent_id),
+      created_by_sis: cells.createdBySis(row, createdBySis, r, true),
+    });
+  }
+  warnSkippedWithoutSisId(cells, problems, skipped, 'account_id');
+  return out;
+}
+
+function readTerms(cells: FileCells, problems: Problems): TermRecord[] {
+  const c = indexesOf(cells, PROVISIONING_COLUMNS.terms);
+  const createdBySis = cells.checkCreatedBySis();
+  const rows = cells.table.rows;
+  const out: TermRecord[] = [];
+  const sisIds = new UniqueKeys(cells, problems, '');
+  let skipped = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    const termId = cells.text(row, c.term_id);
+    if (termId === null) { skipped++; continue; }
+    sisIds.check(termId, `term_id ${JSON.stringify(termId)}`, r, c.term_id);
+    out.push({
+      term_id: termId,
+      name: cells.text(row, c.name),
+      status: cells.status(row, c.status, r),
+      start_date: cells.date(row, c.start_date, r),
+      end_date: cells.date(row, c.end_date, r),
+      canvas_term_id: cells.text(row, c.canvas_term_id),
+      created_by_sis: cells.createdBySis(row, createdBySis, r, true),
+    });
+  }
+  warnSkippedWithoutSisId(cells, problems, skipped, 'term_id');
+  return out;
+}
+
+function readCourses(cells: FileCells, problems: Problems): CourseRecord[] {
+  const c = indexesOf(cells, PROVISIONING_COLUMNS.courses);
+  const createdBySis = cells.checkCreatedBySis();
+  const rows = cells.table.rows;
+  const out: CourseRecord[] = [];
+  const sisIds = new UniqueKeys(cells, problems, '');
+  let skipped = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    const courseId = cells.text(row, c.course_id);
+    if (courseId === null) { skipped++; continue; }
+    sisIds.check(courseId, `course_id ${JSON.stringify(courseId)}`, r, c.course_id);
+    out.push({
+      course_id: courseId,
+      integration_id: cells.text(row, c.integration_id),
+      short_name: cells.text(row, c.short_name),
+      long_name: cells.text(row, c.long_name),
+      account_id: cells.text(row, c.account_id),
+      term_id: cells.text(row, c.term_id),
+      status: cells.status(row, c.status, r),
+      start_date: cells.date(row, c.start_date, r),
+      end_date: cells.date(row, c.end_date, r),
+      canvas_course_id: cells.text(row, c.canvas_course_id),
+      canvas_account_id: cells.text(row, c.canvas_account_id),
+      canvas_term_id: cells.text(row, c.canvas_term_id),
+      created_by_sis: cells.createdBySis(row, createdBySis, r, true),
+    });
+  }
+  warnSkippedWithoutSisId(cells, problems, skipped, 'course_id');
+  return out;
+}
+
+function readSections(cells: FileCells, problems: Problems): SectionRecord[] {
+  const c = indexesOf(cells, PROVISIONING_COLUMNS.sections);
+  const createdBySis = cells.checkCreatedBySis();
+  const rows = cells.table.rows;
+  const out: SectionRecord[] = [];
+  const sisIds = new UniqueKeys(cells, problems, '');
+  let skipped = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    const sectionId = cells.text(row, c.section_id);
+    if (sectionId === null) { skipped++; continue; }
+    sisIds.check(sectionId, `section_id ${JSON.stringify(sectionId)}`, r, c.section_id);
+    out.push({
+      section_id: sectionId,
+      course_id: cells.text(row, c.course_id),
+      integration_id: cells.text(row, c.integration_id),
+      name: cells.text(row, c.name),
+      status: cells.status(row, c.status, r),
+      start_date: cells.date(row, c.start_date, r),
+      end_date: cells.date(row, c.end_date, r),
+      canvas_section_id: cells.text(row, c.canvas_section_id),
+      canvas_course_id: cells.text(row, c.canvas_course_id),
+      canvas_account_id: cells.text(row, c.canvas_account_id),
+      account_id: cells.text(row, c.account_id),
+      created_by_sis: cells.createdBySis(row, createdBySis, r, true),
+    });
+  }
+  warnSkippedWithoutSisId(cells, problems, skipped, 'section_id');
+  return out;
+}
+
+function readEnrollments(cells: FileCells): EnrollmentRecord[] {
+  const c = indexesOf(cells, PROVISIONING_COLUMNS.enrollments);
+  const createdBySis = cells.checkCreatedBySis();
+  const rows = cells.table.rows;
+  const out: EnrollmentRecord[] = new Array(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    const courseId = cells.text(row, c.course_id);
+    const sectionId = cells.text(row, c.section_id);
+    const userId = cells.text(row, c.user_id);
+    out[r] = {
+      course_id: courseId,
+      section_id: sectionId,
+      user_id: userId,
+      role: cells.required(row, c.role, r),
+      status: cells.status(row, c.status, r),
+      canvas_course_id: cells.text(row, c.canvas_course_id),
+      canvas_user_id: cells.text(row, c.canvas_user_id),
+      canvas_section_id: cells.text(row, c.canvas_section_id),
+      canvas_enrollment_id: cells.text(row, c.canvas_enrollment_id),
+      role_id: cells.text(row, c.role_id),
+      base_role_type: cells.text(row, c.base_role_type),
+      limit_section_privileges: cells.bool(row, c.limit_section_privileges, r),
+      // An enrollment has no SIS id of its own: it is SIS-addressable through its user and course/section.
+      created_by_sis: cells.createdBySis(row, createdBySis, r, userId !== null && (courseId !== null || sectionId !== null)),
+    };
+  }
+  return out;
+}
+
+function readTermOverrides(cells: FileCells, problems: Problems): TermOverrideRecord[] {
+  const c = indexesOf(cells, TERM_OVERRIDE_COLUMNS);
+  const rows = cells.table.rows;
+  const out: TermOverrideRecord[] = new Array(rows.length);
+  const keys = new UniqueKeys(cells, problems, '');
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    const termId = cells.required(row, c.term_id, r);
+    const type = enrollmentType(cells, problems, row, c.date_override_enrollment_type, r);
+    keys.check(`${termId}\u0000${type}`, `the ${type} override of term_id ${JSON.stringify(termId)}`, r, c.date_override_enrollment_type);
+    out[r] = { term_id: termId, date_override_enrollment_type: type, start_date: cells.date(row, c.start_date, r), end_date: cells.date(row, c.end_date, r) };
+  }
+  return out;
+}
+
+function enrollmentType(cells: FileCells, problems: Problems, row: readonly string[], i: number, r: number): EnrollmentType {
+  const v = cells.required(row, i, r);
+  if (v !== '' && !(ENROLLMENT_TYPES as readonly string[]).includes(v)) {
+    problems.error('canvas-report.bad-enrollment-type', `date_override_enrollment_type must be one of ${ENROLLMENT_TYPES.join(', ')}, not ${JSON.stringify(v)}`, cells.at(r, i));
+  }
+  return v as EnrollmentType;
+}
+
+/** Column name → index (-1 when absent), looked up once per file. */
+function indexesOf<const C extends readonly string[]>(cells: FileCells, columns: C): Record<C[number], number> {
+  const out = {} as Record<C[number], number>;
+  for (const column of columns) out[column as C[number]] = cells.index(column);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** sha256 over (canonical name, bytes) of every file read, in name order; names framed so files cannot run together. */
+function digestOf(files: ReportFile[]): string {
+  const hash = createHash('sha256');
+  const sorted = [...files].sort((a, b) => (a.canonicalName < b.canonicalName ? -1 : a.canonicalName > b.canonicalName ? 1 : 0));
+  for (const f of sorted) {
+    hash.update(`${f.canonicalName}\u0000${f.bytes.length}\u0000`);
+    hash.update(f.bytes);
+  }
+  return hash.digest('hex');
+}
