@@ -1,0 +1,76 @@
+/** `rosterops plan` and `rosterops show`. */
+import { resolve } from 'node:path';
+import { ConfigError, ExitCode } from '../../errors.js';
+import type { Plan } from '../../model/plan.js';
+import { runPlanPipeline, type Sources } from '../../pipeline.js';
+import { readPlanFile, serialisePlan, writePlanFile } from '../../plan/plan-file.js';
+import { loadPolicies } from '../../policy/load.js';
+import type { Config } from '../../policy/types.js';
+import { readCanvasReport } from '../../readers/canvas-report.js';
+import { readOneRoster } from '../../readers/oneroster.js';
+import { renderText } from '../../render/text.js';
+import { printWarnings, type Output } from '../output.js';
+
+export interface SourceFlags {
+  config: string;
+  sis?: string;
+  canvasSnapshot?: string;
+}
+
+export interface PlanFlags extends SourceFlags {
+  format: 'text' | 'json';
+  out?: string;
+  detailedExitcode?: boolean;
+  asOf?: string;
+  limit: number;
+  showPersonalData?: boolean;
+  verbose?: boolean;
+}
+
+/** Offline sources: the SIS export and a Canvas provisioning report on disk. */
+export function fileSources(config: Config, flags: SourceFlags): Sources {
+  const sisPath = flags.sis ? resolve(flags.sis) : config.sources.sis.path;
+  const snapshot = flags.canvasSnapshot ? resolve(flags.canvasSnapshot) : config.sources.canvas.snapshot;
+  if (!snapshot) {
+    throw new ConfigError(
+      'sources.canvas.snapshot-missing', 'no Canvas snapshot to plan against', { file: config.files[0], field: 'sources.canvas.snapshot' },
+      'Set sources.canvas.snapshot to a provisioning report directory or zip, or pass --canvas-snapshot PATH.',
+    );
+  }
+  return { readSis: () => readOneRoster(sisPath), readCanvas: () => readCanvasReport(snapshot) };
+}
+
+export async function loadConfig(output: Output, dir: string, verbose = false): Promise<Config> {
+  const { config, warnings } = await loadPolicies(resolve(dir));
+  printWarnings(output, warnings, verbose);
+  return config;
+}
+
+/** Terraform's -detailed-exitcode: 0 nothing to do, 2 changes within guards, 3 changes needing approval or blocked. */
+export function detailedExitCode(plan: Plan): number {
+  if (plan.operations.length === 0) return ExitCode.ok;
+  return plan.verdict.status === 'ok' ? ExitCode.changes : ExitCode.needsApproval;
+}
+
+export function renderPlan(output: Output, plan: Plan, flags: { format: 'text' | 'json'; limit: number; showPersonalData?: boolean }, config?: Config): string {
+  if (flags.format === 'json') return serialisePlan(plan);
+  const showPersonalData = flags.showPersonalData ?? (output.isTTY || config?.showPersonalData === true);
+  return renderText(plan, { color: output.color, showPersonalData, limit: flags.limit });
+}
+
+export async function planCommand(output: Output, flags: PlanFlags): Promise<number> {
+  const config = await loadConfig(output, flags.config, flags.verbose);
+  const { plan, warnings } = await runPlanPipeline(config, fileSources(config, flags), flags.asOf ?? null);
+  printWarnings(output, warnings, flags.verbose ?? false);
+  if (flags.out) await writePlanFile(resolve(flags.out), plan);
+  // With --out, stdout gets the human summary; the file gets the JSON.
+  output.out(renderPlan(output, plan, flags.out ? { ...flags, format: 'text' } : flags, config));
+  if (flags.out) output.err(`plan written to ${flags.out}\n`);
+  return flags.detailedExitcode ? detailedExitCode(plan) : ExitCode.ok;
+}
+
+export async function showCommand(output: Output, file: string, flags: { format: 'text' | 'json'; limit: number; showPersonalData?: boolean }): Promise<number> {
+  const plan = await readPlanFile(resolve(file));
+  output.out(renderPlan(output, plan, flags));
+  return ExitCode.ok;
+}

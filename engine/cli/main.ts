@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+/**
+ * The rosterops command line. Thin: it parses flags, calls a command, and is the only place that
+ * turns errors into exit codes (README "Exit codes").
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ExitCode, formatDiagnostic, RosteropsError } from '../errors.js';
+import { registerSecret } from '../util/redact.js';
+import { planCommand, showCommand } from './commands/plan.js';
+import { schemaCommand, validateCommand } from './commands/policy.js';
+import { processOutput, type Output } from './output.js';
+
+const VERSION = '0.1.0';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+function isoDate(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
+  return value;
+}
+
+const formatOption = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
+
+export function buildProgram(output: Output, setExitCode: (code: number) => void): Command {
+  const program = new Command('rosterops')
+    .description('Roster sync as code for Canvas LMS: plan, review and apply SIS imports from a OneRoster export.')
+    .version(VERSION)
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => output.out(s), writeErr: (s) => output.err(s) })
+    .exitOverride();
+  const run = (fn: () => Promise<number> | number) => async () => setExitCode(await fn());
+
+  program.command('plan')
+    .description('plan the changes that would bring Canvas in line with the SIS and the policies')
+    .option('--config <dir>', 'policy directory', 'policies')
+    .option('--sis <path>', 'OneRoster export (directory or .zip), overriding sources.sis.path')
+    .option('--canvas-snapshot <path>', 'Canvas provisioning report (directory or .zip), overriding sources.canvas.snapshot')
+    .addOption(formatOption())
+    .option('--out <file>', 'write the plan file (JSON) here')
+    .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 for changes within guards, 3 for changes that need approval or are blocked')
+    .option('--as-of <date>', 'judge enrollment end dates as of this day (default: today in the policy timezone)', isoDate)
+    .option('--limit <n>', 'operations listed per entity and action', positiveInt, 50)
+    .option('--show-personal-data', 'show names and e-mails (default: only on a terminal)')
+    .option('--verbose', 'print every warning')
+    .action((opts: Parameters<typeof planCommand>[1]) => run(() => planCommand(output, opts))());
+
+  program.command('show')
+    .description('render a saved plan file')
+    .argument('<plan>', 'plan file written by `plan --out`')
+    .addOption(formatOption())
+    .option('--limit <n>', 'operations listed per entity and action', positiveInt, 50)
+    .option('--show-personal-data', 'show names and e-mails')
+    .action((file: string, opts: Parameters<typeof showCommand>[2]) => run(() => showCommand(output, file, opts))());
+
+  program.command('validate')
+    .description('check the policy files (exit 0 valid, 1 invalid)')
+    .option('--config <dir>', 'policy directory', 'policies')
+    .action((opts: { config: string }) => run(() => validateCommand(output, opts))());
+
+  program.command('schema')
+    .description('print the JSON Schema of the policy files')
+    .action(() => run(() => schemaCommand(output))());
+
+  return program;
+}
+
+export async function main(argv: string[], output: Output = processOutput()): Promise<number> {
+  for (const name of ['CANVAS_TOKEN', 'GITHUB_TOKEN', 'GH_TOKEN']) registerSecret(process.env[name]);
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram(output, (code) => { exitCode = code; });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    return reportError(output, err);
+  }
+  return exitCode;
+}
+
+function reportError(output: Output, err: unknown): number {
+  if (err instanceof CommanderError) {
+    return err.exitCode === 0 ? ExitCode.ok : ExitCode.error;
+  }
+  if (err instanceof RosteropsError) {
+    for (const d of err.diagnostics.slice(0, 50)) output.err(formatDiagnostic(d) + '\n');
+    if (err.diagnostics.length > 50) output.err(`… and ${err.diagnostics.length - 50} more\n`);
+    output.err('nothing was written or applied\n');
+    return err.exitCode;
+  }
+  const e = err as Error;
+  output.err(`internal error: ${e?.message ?? String(err)}\n`);
+  if (process.env.ROSTEROPS_DEBUG) output.err(`${e?.stack ?? ''}\n`);
+  output.err('This is a bug in rosterops; set ROSTEROPS_DEBUG=1 for the stack trace and report it.\n');
+  return ExitCode.error;
+}
+
+const invokedDirectly = (() => {
+  try {
+    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+})();
+
+if (invokedDirectly) {
+  process.exitCode = await main(process.argv.slice(2));
+}
