@@ -102,4 +102,6 @@ export interface Plan {
   counts: Partial<Record<EntityName, { desired: number; canvasManaged: number; canvasTotal: number }>>;
   /** Notes that are not operations (e.g. sources that could not tell term overrides). */
   notes: string[];
+  /** Display names of the accounts (schools) and terms operations point at, for summaries. */
+  labels: { accounts: Record<string, string>; terms: Record<string, string> };
 }

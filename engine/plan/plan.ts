@@ -37,7 +37,29 @@ export function computePlan(desired: DesiredState, actual: CanvasState, config: 
     verdict,
     counts,
     notes: builder.notes,
+    labels: labelsFor(operations, desired, actual),
   };
+}
+
+/** Names of the schools and terms the operations touch (desired names win over Canvas's). */
+function labelsFor(operations: readonly Operation[], desired: DesiredState, actual: CanvasState): Plan['labels'] {
+  const accountNames = new Map<string, string>();
+  const termNames = new Map<string, string>();
+  for (const a of actual.accounts) if (a.name) accountNames.set(a.account_id, a.name);
+  for (const a of desired.accounts) if (a.name) accountNames.set(a.account_id, a.name);
+  for (const t of actual.terms) if (t.name) termNames.set(t.term_id, t.name);
+  for (const t of desired.terms) if (t.name) termNames.set(t.term_id, t.name);
+  const labels: Plan['labels'] = { accounts: {}, terms: {} };
+  for (const op of operations) {
+    if (op.account && accountNames.has(op.account)) labels.accounts[op.account] = accountNames.get(op.account)!;
+    if (op.term && termNames.has(op.term)) labels.terms[op.term] = termNames.get(op.term)!;
+  }
+  return sortKeys(labels.accounts, labels.terms);
+}
+
+function sortKeys(accounts: Record<string, string>, terms: Record<string, string>): Plan['labels'] {
+  const sorted = (r: Record<string, string>) => Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { accounts: sorted(accounts), terms: sorted(terms) };
 }
 
 const ENTITY_RANK = new Map(ENTITY_ORDER.map((e, i) => [e, i]));
