@@ -11,6 +11,12 @@ import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_SCHOOL_YEAR, generateDistrict, type DistrictSpec } from './district.js';
 import { writeOneRoster } from './write.js';
+import { writeProvisioningDir } from '../canvas/report-files.js';
+import { loadPolicies } from '../policy/load.js';
+import { todayIn } from '../pipeline.js';
+import { exampleStory, syncedCanvasState } from './canvas-state.js';
+import { applyDrift } from './drift.js';
+import { toSisSnapshot } from './snapshot.js';
 
 export interface GenerateExportOptions {
   students: number;
@@ -50,6 +56,29 @@ export async function generateOneRosterExport(opts: GenerateExportOptions): Prom
   return { dir, counts: spec.counts, spec, timings: { generateMs: generated - started, writeMs: written - generated } };
 }
 
+/** Canvas as the policies' sync leaves it, plus drift; written as a provisioning report directory. */
+export async function writeCanvasSnapshot(
+  spec: DistrictSpec, out: string, options: { policies: string; drift: number; example: boolean; seed: number },
+): Promise<string> {
+  const { config } = await loadPolicies(options.policies);
+  const asOf = config.asOf ?? todayIn(config.timezone);
+  let state = syncedCanvasState(toSisSnapshot(spec), config, asOf);
+  const lines: string[] = [];
+  if (options.example) {
+    const story = exampleStory(state);
+    state = story.state;
+    for (const c of story.changes) lines.push(`  ${c.kind}: ${c.summary}`);
+  }
+  if (options.drift > 0) {
+    const report = applyDrift(state, { pct: options.drift, seed: options.seed });
+    state = report.state;
+    for (const c of report.changes) lines.push(`  ${c.kind}: ${c.summary}`);
+  }
+  const dir = join(out, 'canvas-snapshot');
+  await writeProvisioningDir(state, dir, { timeZone: config.timezone });
+  return `Canvas snapshot written to ${dir}\n${lines.join('\n')}${lines.length ? '\n' : ''}`;
+}
+
 function positiveInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
@@ -80,12 +109,20 @@ export function buildProgram(): Command {
     .option('--school-year <year>', 'calendar year in which the school year ends', positiveInt('--school-year'), DEFAULT_SCHOOL_YEAR)
     .option('--class-size <factor>', 'multiply section size limits (fewer, larger classes)', positiveNumber)
     .option('--no-demographics', 'leave demographics.csv out')
-    .action(async (o: { students: number; out: string; seed: number; name?: string; schoolYear: number; classSize?: number; demographics: boolean }) => {
+    .option('--canvas', 'also write <dir>/canvas-snapshot/: Canvas as a clean sync with --policies leaves it')
+    .option('--policies <dir>', 'policies whose formulas build the Canvas snapshot', 'policies')
+    .option('--drift <pct>', 'with --canvas: drift that percent of users and enrollments', Number, 0)
+    .option('--example', 'with --canvas: the bundled example\'s story of drift (see examples/README)')
+    .action(async (o: { students: number; out: string; seed: number; name?: string; schoolYear: number; classSize?: number; demographics: boolean; canvas?: boolean; policies: string; drift: number; example?: boolean }) => {
       const result = await generateOneRosterExport({
         students: o.students, out: resolve(o.out), seed: o.seed, schoolYear: o.schoolYear, demographics: o.demographics,
         ...(o.name !== undefined ? { name: o.name } : {}),
         ...(o.classSize !== undefined ? { classSize: o.classSize } : {}),
       });
+      if (o.canvas) {
+        const summary = await writeCanvasSnapshot(result.spec, resolve(o.out), { policies: resolve(o.policies), drift: o.drift, example: o.example ?? false, seed: o.seed });
+        process.stdout.write(summary);
+      }
       const width = Math.max(...Object.keys(result.counts).map((k) => k.length));
       process.stdout.write(`OneRoster 1.1 export written to ${result.dir}\n`);
       for (const [k, v] of Object.entries(result.counts)) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);

@@ -168,6 +168,7 @@ interface WrittenPolicy {
     approvals?: { required?: number; reviewers?: string[] };
   };
   showPersonalData?: boolean;
+  apply?: { stickiness?: 'respect' | 'override' | 'override-and-clear'; updateSisIdIfLoginClaimed?: boolean; pollIntervalSeconds?: number; timeoutMinutes?: number };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -720,6 +721,12 @@ class Resolver {
       rules,
       guards: this.guards(),
       showPersonalData: w.showPersonalData ?? false,
+      apply: {
+        stickiness: w.apply?.stickiness ?? 'respect',
+        updateSisIdIfLoginClaimed: w.apply?.updateSisIdIfLoginClaimed ?? false,
+        pollIntervalSeconds: w.apply?.pollIntervalSeconds ?? 2,
+        timeoutMinutes: w.apply?.timeoutMinutes ?? 60,
+      },
     };
     return config;
   }

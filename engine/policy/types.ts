@@ -221,4 +221,13 @@ export interface Config {
   guards: Guards;
   /** Show names and emails unmasked in pull-request comments (private repositories only). */
   showPersonalData: boolean;
+  apply: ApplySettings;
+}
+
+export interface ApplySettings {
+  /** respect: imports skip sticky fields; override: SIS wins; override-and-clear: SIS wins and marks are cleared. */
+  stickiness: 'respect' | 'override' | 'override-and-clear';
+  updateSisIdIfLoginClaimed: boolean;
+  pollIntervalSeconds: number;
+  timeoutMinutes: number;
 }

@@ -58,7 +58,7 @@ export function renderText(plan: Plan, options: TextOptions): string {
     lines.push(`  ${bold(entity)}`);
     for (const action of ACTIONS) {
       const group = ops.filter((op) => op.action === action);
-      for (const op of group.slice(0, options.limit)) lines.push(...operationLines(op, paint, value));
+      for (const op of group.slice(0, options.limit)) lines.push(...operationLines(op, paint, value, options.showPersonalData));
       if (group.length > options.limit) lines.push(`    … and ${group.length - options.limit} more ${action} (use --limit to see more)`);
     }
   }
@@ -68,12 +68,15 @@ export function renderText(plan: Plan, options: TextOptions): string {
 
 function operationLines(
   op: Operation, paint: (code: number, s: string) => string, value: (entity: string, field: string, v: string | null) => string,
+  showPersonalData: boolean,
 ): string[] {
   const risk = op.risks?.length ? paint(33, ` !${op.risks.map((r) => r + 1).join(',!')}`) : '';
   const source = op.reason.source ? ` (${op.reason.source})` : '';
   const head = `    ${paint(COLOR[op.action], `${SIGN[op.action]} ${op.action}`)} ${op.key}${risk}${source}`;
   const out = [head];
-  if (op.action !== 'create') out.push(`        ${op.reason.text} [${op.reason.rule}]`);
+  // Reasons about people quote their logins: mask those like any other personal value.
+  const reason = showPersonalData || op.entity !== 'users' ? op.reason.text : maskQuoted(op.reason.text);
+  if (op.action !== 'create') out.push(`        ${reason} [${op.reason.rule}]`);
   const shown = op.action === 'create' ? op.changes.slice(0, 4) : op.changes;
   if (shown.length > 0) out.push(`        ${shown.map((c) => change(c, (f, v) => value(op.entity, f, v))).join('; ')}`);
   return out;

@@ -70,6 +70,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
       approvals: { required: 1, reviewers: [] },
     },
     showPersonalData: false,
+    apply: { stickiness: 'respect', updateSisIdIfLoginClaimed: false, pollIntervalSeconds: 0.05, timeoutMinutes: 1 },
   };
   return { ...base, ...overrides };
 }

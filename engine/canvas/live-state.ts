@@ -1,0 +1,105 @@
+/**
+ * Reads the current Canvas state the way the reference says scales (§4.4 conclusion): one
+ * provisioning_csv account report (start, poll, download), never paging over every user; plus the
+ * Enrollment Terms API for term date overrides, which reports do not export (§4.3).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RemoteError } from '../errors.js';
+import { ENROLLMENT_TYPES, type CanvasState, type EnrollmentType, type TermOverrideRecord } from '../model/canvas.js';
+import { readCanvasReport } from '../readers/canvas-report.js';
+import { sha256Hex } from '../util/canonical.js';
+import { toUtcInstant } from '../util/dates.js';
+import type { CanvasHttp } from './http.js';
+
+const ENTITIES = ['users', 'accounts', 'terms', 'courses', 'sections', 'enrollments'] as const;
+const TERMINAL = new Set(['complete', 'error', 'aborted', 'deleted']);
+
+export interface PollOptions {
+  intervalMs: number;
+  timeoutMs: number;
+  sleep?: (ms: number) => Promise<void>;
+  onProgress?: (text: string) => void;
+}
+
+interface AccountReport {
+  id: number | string;
+  status: string;
+  progress?: number;
+  file_url?: string | null;
+  attachment?: { url?: string; filename?: string } | null;
+  parameters?: { extra_text?: string } | null;
+}
+
+interface EnrollmentTerm {
+  id: number | string;
+  sis_term_id?: string | null;
+  overrides?: Partial<Record<string, { start_at?: string | null; end_at?: string | null }>>;
+}
+
+const sleepFor = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function readLiveCanvasState(http: CanvasHttp, account: string, poll: PollOptions): Promise<CanvasState> {
+  const base = `/api/v1/accounts/${encodeURIComponent(account)}`;
+  const form = new URLSearchParams();
+  for (const e of ENTITIES) form.set(`parameters[${e}]`, 'true');
+  form.set('parameters[include_deleted]', 'true');
+  const started = await http.json<AccountReport>('POST', `${base}/reports/provisioning_csv`, {
+    body: form, headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+  });
+  const report = await pollReport(http, `${base}/reports/provisioning_csv/${started.id}`, poll);
+  const url = report.attachment?.url ?? report.file_url;
+  if (!url) throw new RemoteError('canvas.report-no-file', `provisioning report ${report.id} finished without a file`, undefined, 'Run the report again; Canvas produced no attachment.');
+  const zip = (await http.request('GET', url)).body;
+  const dir = await mkdtemp(join(tmpdir(), 'rosterops-report-'));
+  try {
+    const name = report.attachment?.filename?.endsWith('.csv') ? 'report.csv' : 'report.zip';
+    const file = join(dir, name);
+    await writeFile(file, zip);
+    const state = await readCanvasReport(file);
+    const overrides = await readTermOverrides(http, base);
+    return {
+      ...state,
+      origin: `${http.baseUrl} (provisioning_csv report ${report.id})`,
+      termOverrides: overrides,
+      digest: sha256Hex(`${state.digest}\n${JSON.stringify(overrides)}`),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function pollReport(http: CanvasHttp, path: string, poll: PollOptions): Promise<AccountReport> {
+  const sleep = poll.sleep ?? sleepFor;
+  const deadline = Date.now() + poll.timeoutMs;
+  for (;;) {
+    const report = await http.json<AccountReport>('GET', path);
+    poll.onProgress?.(`provisioning report ${report.id}: ${report.status} ${report.progress ?? 0}%`);
+    if (TERMINAL.has(report.status)) {
+      if (report.status !== 'complete') {
+        throw new RemoteError('canvas.report-failed', `provisioning report ${report.id} ended "${report.status}"${report.parameters?.extra_text ? `: ${report.parameters.extra_text}` : ''}`, undefined, 'Run the plan again; if it keeps failing, check the report in Canvas (Admin > Settings > Reports).');
+      }
+      return report;
+    }
+    if (Date.now() > deadline) throw new RemoteError('canvas.report-timeout', `provisioning report ${report.id} did not finish within ${poll.timeoutMs / 1000}s`, undefined, 'Large accounts take longer: raise apply.reportTimeoutMinutes.');
+    await sleep(poll.intervalMs);
+  }
+}
+
+async function readTermOverrides(http: CanvasHttp, base: string): Promise<TermOverrideRecord[]> {
+  const terms = await http.paginate<EnrollmentTerm>(`${base}/terms`, { 'include[]': ['overrides'] }, (page) => (page as { enrollment_terms?: EnrollmentTerm[] }).enrollment_terms ?? []);
+  const out: TermOverrideRecord[] = [];
+  for (const t of terms) {
+    if (!t.sis_term_id || !t.overrides) continue;
+    for (const [type, dates] of Object.entries(t.overrides)) {
+      if (!dates || !ENROLLMENT_TYPES.includes(type as EnrollmentType)) continue;
+      out.push({
+        term_id: t.sis_term_id, date_override_enrollment_type: type as EnrollmentType,
+        start_date: toUtcInstant(dates.start_at ?? null), end_date: toUtcInstant(dates.end_at ?? null),
+      });
+    }
+  }
+  out.sort((a, b) => (a.term_id + a.date_override_enrollment_type < b.term_id + b.date_override_enrollment_type ? -1 : 1));
+  return out;
+}
