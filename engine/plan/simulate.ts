@@ -38,8 +38,23 @@ export function simulateImport(state: CanvasState, operations: readonly Operatio
 
 class Simulator {
   private nextId: number;
+  private readonly accounts = new Map<string, AccountRecord>();
+  private readonly terms = new Map<string, TermRecord>();
+  private readonly courses = new Map<string, CourseRecord>();
+  private readonly coursesByCanvasId = new Map<string, CourseRecord>();
+  private readonly sections = new Map<string, SectionRecord>();
+  private readonly loginsBySis = new Map<string, UserRecord>();
+  private readonly liveLoginsByName = new Map<string, UserRecord>();
+  private readonly loginsOfUser = new Map<string, UserRecord[]>();
+  private readonly enrollments = new Map<string, EnrollmentRecord>();
 
   constructor(readonly state: CanvasState) {
+    for (const a of state.accounts) this.accounts.set(a.account_id, a);
+    for (const t of state.terms) this.terms.set(t.term_id, t);
+    for (const c of state.courses) this.indexCourse(c);
+    for (const x of state.sections) this.sections.set(x.section_id, x);
+    for (const l of state.users) this.indexLogin(l);
+    for (const e of state.enrollments) this.enrollments.set(identity(e.canvas_section_id ?? null, e.canvas_user_id ?? null, e.role), e);
     let max = 0;
     const bump = (v: string | null | undefined) => { const n = Number(v); if (Number.isFinite(n) && n > max) max = n; };
     for (const a of state.accounts) bump(a.canvas_account_id);
@@ -53,6 +68,21 @@ class Simulator {
 
   private id(): string {
     return String(this.nextId++);
+  }
+
+  private indexCourse(c: CourseRecord): void {
+    this.courses.set(c.course_id, c);
+    if (c.canvas_course_id) this.coursesByCanvasId.set(c.canvas_course_id, c);
+  }
+
+  private indexLogin(l: UserRecord): void {
+    if (l.user_id) this.loginsBySis.set(l.user_id, l);
+    if (l.status !== 'deleted') this.liveLoginsByName.set(l.login_id.toLowerCase(), l);
+    if (l.canvas_user_id) (this.loginsOfUser.get(l.canvas_user_id) ?? this.loginsOfUser.set(l.canvas_user_id, []).get(l.canvas_user_id)!).push(l);
+  }
+
+  private enrollmentsWhere(match: (e: EnrollmentRecord) => boolean, status: string): void {
+    for (const e of this.state.enrollments) if (match(e)) e.status = status;
   }
 
   apply(row: ImportRow): void {
@@ -69,14 +99,15 @@ class Simulator {
 
   private account(row: ImportRow): void {
     const id = cell(row, 'account_id')!;
-    let a = this.state.accounts.find((x) => x.account_id === id);
+    let a = this.accounts.get(id);
     if (!a) {
       a = { account_id: id, parent_account_id: null, name: null, status: 'active', canvas_account_id: this.id(), canvas_parent_id: null, created_by_sis: true } satisfies AccountRecord;
       this.state.accounts.push(a);
+      this.accounts.set(id, a);
     }
     const parent = cell(row, 'parent_account_id');
     a.parent_account_id = parent;
-    a.canvas_parent_id = parent ? this.state.accounts.find((x) => x.account_id === parent)?.canvas_account_id ?? null : null;
+    a.canvas_parent_id = parent ? this.accounts.get(parent)?.canvas_account_id ?? null : null;
     a.name = cell(row, 'name') ?? a.name;
     a.status = cell(row, 'status') ?? a.status;
     a.created_by_sis = true;
@@ -84,10 +115,11 @@ class Simulator {
 
   private term(row: ImportRow): void {
     const id = cell(row, 'term_id')!;
-    let t = this.state.terms.find((x) => x.term_id === id);
+    let t = this.terms.get(id);
     if (!t) {
       t = { term_id: id, name: null, status: 'active', start_date: null, end_date: null, canvas_term_id: this.id(), created_by_sis: true } satisfies TermRecord;
       this.state.terms.push(t);
+      this.terms.set(id, t);
     }
     t.name = cell(row, 'name') ?? t.name;
     t.status = cell(row, 'status') ?? t.status;
@@ -113,13 +145,14 @@ class Simulator {
 
   private course(row: ImportRow): void {
     const id = cell(row, 'course_id')!;
-    let c = this.state.courses.find((x) => x.course_id === id);
+    let c = this.courses.get(id);
     if (!c) {
       c = {
         course_id: id, integration_id: null, short_name: null, long_name: null, account_id: null, term_id: null, status: 'unpublished',
         start_date: null, end_date: null, canvas_course_id: this.id(), canvas_account_id: null, canvas_term_id: null, created_by_sis: true,
       } satisfies CourseRecord;
       this.state.courses.push(c);
+      this.indexCourse(c);
       c.status = COURSE_STATE_AFTER[cell(row, 'status') ?? 'active']?.(null) ?? 'unpublished';
     } else {
       c.status = COURSE_STATE_AFTER[cell(row, 'status') ?? 'active']?.(c.status) ?? c.status;
@@ -130,30 +163,32 @@ class Simulator {
     const account = cell(row, 'account_id');
     if (account) {
       c.account_id = account;
-      c.canvas_account_id = this.state.accounts.find((a) => a.account_id === account)?.canvas_account_id ?? null;
+      c.canvas_account_id = this.accounts.get(account)?.canvas_account_id ?? null;
     }
     const term = cell(row, 'term_id');
-    const t = term ? this.state.terms.find((x) => x.term_id === term && x.status !== 'deleted') : undefined;
+    const found = term ? this.terms.get(term) : undefined;
+    const t = found && found.status !== 'deleted' ? found : undefined;
     if (t) {
       c.term_id = term;
       c.canvas_term_id = t.canvas_term_id ?? null;
     }
     c.created_by_sis = true;
-    if (c.status === 'deleted') for (const e of this.state.enrollments) if (e.canvas_course_id === c.canvas_course_id) e.status = 'deleted';
+    if (c.status === 'deleted') this.enrollmentsWhere((e) => e.canvas_course_id === c!.canvas_course_id, 'deleted');
   }
 
   private section(row: ImportRow): void {
     const id = cell(row, 'section_id')!;
     const courseId = cell(row, 'course_id');
-    const course = this.state.courses.find((c) => c.course_id === courseId);
+    const course = courseId ? this.courses.get(courseId) : undefined;
     if (!course) return; // "Section ... references course ... which doesn't exist"
-    let s = this.state.sections.find((x) => x.section_id === id);
+    let s = this.sections.get(id);
     if (!s) {
       s = {
         section_id: id, course_id: null, integration_id: null, name: null, status: 'active', start_date: null, end_date: null,
         canvas_section_id: this.id(), canvas_course_id: null, created_by_sis: true,
       } satisfies SectionRecord;
       this.state.sections.push(s);
+      this.sections.set(id, s);
     }
     s.course_id = course.course_id;
     s.canvas_course_id = course.canvas_course_id ?? null;
@@ -163,15 +198,15 @@ class Simulator {
     if ('integration_id' in row.cells) s.integration_id = cell(row, 'integration_id');
     s.status = cell(row, 'status') ?? s.status;
     s.created_by_sis = true;
-    if (s.status === 'deleted') for (const e of this.state.enrollments) if (e.canvas_section_id === s.canvas_section_id) e.status = 'deleted';
+    if (s.status === 'deleted') this.enrollmentsWhere((e) => e.canvas_section_id === s!.canvas_section_id, 'deleted');
   }
 
   /** §3.2: by SIS id, then by login name among non-deleted logins (claiming a hand-made one). */
   private user(row: ImportRow): void {
     const sisId = cell(row, 'user_id')!;
     const loginId = cell(row, 'login_id')!;
-    let login = this.state.users.find((l) => l.user_id === sisId);
-    const byName = this.state.users.find((l) => l.status !== 'deleted' && l.login_id.toLowerCase() === loginId.toLowerCase());
+    let login = this.loginsBySis.get(sisId);
+    const byName = this.liveLoginsByName.get(loginId.toLowerCase());
     login ??= byName;
     if (login && login.user_id && login.user_id !== sisId) return; // "already claimed" warning
     if (login && byName && byName !== login) return; // another login holds the requested name
@@ -181,55 +216,59 @@ class Simulator {
         full_name: null, sortable_name: null, short_name: null, email: null, status: 'active', canvas_user_id: this.id(), created_by_sis: true,
       } satisfies UserRecord;
       this.state.users.push(login);
+      this.indexLogin(login);
     }
+    if (this.liveLoginsByName.get(login.login_id.toLowerCase()) === login) this.liveLoginsByName.delete(login.login_id.toLowerCase());
     login.user_id = sisId;
     login.login_id = loginId;
+    this.loginsBySis.set(sisId, login);
     if (cell(row, 'integration_id')) login.integration_id = cell(row, 'integration_id');
     login.authentication_provider_id = cell(row, 'authentication_provider_id');
     login.status = cell(row, 'status') ?? login.status;
+    if (login.status !== 'deleted') this.liveLoginsByName.set(loginId.toLowerCase(), login);
     login.created_by_sis = true;
     const first = cell(row, 'first_name');
     const last = cell(row, 'last_name');
     const full = cell(row, 'full_name') ?? (first || last ? [first, last].filter(Boolean).join(' ') : null);
     const sortable = cell(row, 'sortable_name') ?? (first || last ? [last, first].filter(Boolean).join(', ') : null);
-    for (const l of this.state.users) {
-      if (l.canvas_user_id !== login.canvas_user_id) continue;
+    for (const l of this.loginsOfUser.get(login.canvas_user_id ?? '') ?? [login]) {
       if (full) l.full_name = full;
       if (sortable) setSortable(l, sortable);
       if (cell(row, 'short_name')) l.short_name = cell(row, 'short_name');
       if (cell(row, 'email')) l.email = cell(row, 'email');
     }
     if (login.status === 'deleted') {
-      const others = this.state.users.some((l) => l !== login && l.canvas_user_id === login!.canvas_user_id && l.status !== 'deleted');
-      if (!others) for (const e of this.state.enrollments) if (e.canvas_user_id === login.canvas_user_id) e.status = 'deleted';
+      const others = (this.loginsOfUser.get(login.canvas_user_id ?? '') ?? []).some((l) => l !== login && l.status !== 'deleted');
+      if (!others) this.enrollmentsWhere((e) => e.canvas_user_id === login!.canvas_user_id, 'deleted');
     }
   }
 
   private login(row: ImportRow): void {
     const sisId = cell(row, 'user_id')!;
     const loginId = cell(row, 'login_id')!;
-    if (this.state.users.some((l) => l.user_id === sisId || (l.status !== 'deleted' && l.login_id.toLowerCase() === loginId.toLowerCase()))) return;
-    const owner = this.state.users.find((l) => l.canvas_user_id === cell(row, 'existing_canvas_user_id')
-      || (cell(row, 'existing_user_id') !== null && l.user_id === cell(row, 'existing_user_id')));
+    if (this.loginsBySis.has(sisId) || this.liveLoginsByName.has(loginId.toLowerCase())) return;
+    const existingSis = cell(row, 'existing_user_id');
+    const owner = this.loginsOfUser.get(cell(row, 'existing_canvas_user_id') ?? '')?.[0] ?? (existingSis ? this.loginsBySis.get(existingSis) : undefined);
     if (!owner) return;
-    this.state.users.push({
+    const login: UserRecord = {
       ...owner, user_id: sisId, login_id: loginId, integration_id: cell(row, 'integration_id'),
       authentication_provider_id: cell(row, 'authentication_provider_id'), email: cell(row, 'email') ?? owner.email, status: 'active', created_by_sis: true,
-    });
+    };
+    this.state.users.push(login);
+    this.indexLogin(login);
   }
 
   private enrollment(row: ImportRow): void {
     const sectionId = cell(row, 'section_id');
     const courseId = cell(row, 'course_id');
-    const section = sectionId ? this.state.sections.find((s) => s.section_id === sectionId) : undefined;
-    const course = section
-      ? this.state.courses.find((c) => c.canvas_course_id === section.canvas_course_id)
-      : this.state.courses.find((c) => c.course_id === courseId);
-    const login = this.state.users.find((l) => l.user_id === cell(row, 'user_id'));
+    const section = sectionId ? this.sections.get(sectionId) : undefined;
+    const course = section ? this.coursesByCanvasId.get(section.canvas_course_id ?? '') : courseId ? this.courses.get(courseId) : undefined;
+    const login = this.loginsBySis.get(cell(row, 'user_id') ?? '');
     if (!course || !login || (sectionId && !section)) return;
     const role = cell(row, 'role')!;
     const canvasSection = section?.canvas_section_id ?? null;
-    let e = this.state.enrollments.find((x) => x.canvas_section_id === canvasSection && x.canvas_user_id === login.canvas_user_id && x.role === role);
+    const key = identity(canvasSection, login.canvas_user_id ?? null, role);
+    let e = this.enrollments.get(key);
     if (!e) {
       e = {
         course_id: course.course_id, section_id: section?.section_id ?? null, user_id: login.user_id, role, status: 'active',
@@ -237,11 +276,16 @@ class Simulator {
         canvas_enrollment_id: this.id(), base_role_type: BASE_ROLE[role] ?? null, created_by_sis: true,
       } satisfies EnrollmentRecord;
       this.state.enrollments.push(e);
+      this.enrollments.set(key, e);
     }
     e.status = ENROLLMENT_STATE[cell(row, 'status') ?? 'active'] ?? e.status;
     e.user_id = login.user_id;
     e.created_by_sis = true;
   }
+}
+
+function identity(section: string | null, user: string | null, role: string): string {
+  return `${section}|${user}|${role}`;
 }
 
 /** Reports derive first/last by splitting sortable_name (§4.3). */
