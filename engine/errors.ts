@@ -30,6 +30,10 @@ export const ExitCode = {
   error: 1,
   changes: 2,
   needsApproval: 3,
+  /** apply refused a stale plan: Canvas or the SIS changed and the plan changed with them. */
+  stale: 4,
+  /** apply ran, but Canvas reported failures or a new plan is not empty. */
+  notConverged: 5,
 } as const;
 
 export class RosteropsError extends Error {

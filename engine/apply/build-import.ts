@@ -7,6 +7,7 @@ import { stringify } from 'csv-stringify/sync';
 import { zipSync } from 'fflate';
 import { IMPORT_COLUMNS } from '../canvas/columns.js';
 import type { ImportFileName, Operation } from '../model/plan.js';
+import type { PlacedRow } from '../plan/phases.js';
 
 const FILE_ORDER: ImportFileName[] = ['accounts', 'terms', 'courses', 'sections', 'users', 'logins', 'enrollments'];
 
@@ -19,13 +20,14 @@ export interface BuiltImport {
   rowCount: number;
 }
 
-export function buildImport(operations: readonly Operation[]): BuiltImport {
+/** One import from the rows of one phase (see plan/phases.ts). */
+export function buildImport(placed: readonly PlacedRow[]): BuiltImport {
   const files = new Map<string, string>();
   const rowOwner = new Map<string, Operation>();
   let rowCount = 0;
   for (const file of FILE_ORDER) {
     const rows: { cells: Record<string, string>; op: Operation }[] = [];
-    for (const op of operations) for (const row of op.rows) if (row.file === file) rows.push({ cells: row.cells, op });
+    for (const { row, op } of placed) if (row.file === file) rows.push({ cells: row.cells, op });
     if (rows.length === 0) continue;
     const used = new Set<string>();
     for (const r of rows) for (const k of Object.keys(r.cells)) used.add(k);

@@ -59,8 +59,10 @@ export async function readLiveCanvasState(http: CanvasHttp, account: string, pol
     await writeFile(file, zip);
     const state = await readCanvasReport(file);
     const overrides = await readTermOverrides(http, base);
+    const authProviders = await readAuthProviders(http, base);
     return {
       ...state,
+      ...(authProviders ? { authProviders } : {}),
       origin: `${http.baseUrl} (provisioning_csv report ${report.id})`,
       termOverrides: overrides,
       digest: sha256Hex(`${state.digest}\n${JSON.stringify(overrides)}`),
@@ -84,6 +86,17 @@ async function pollReport(http: CanvasHttp, path: string, poll: PollOptions): Pr
     }
     if (Date.now() > deadline) throw new RemoteError('canvas.report-timeout', `provisioning report ${report.id} did not finish within ${poll.timeoutMs / 1000}s`, undefined, 'Large accounts take longer: raise apply.reportTimeoutMinutes.');
     await sleep(poll.intervalMs);
+  }
+}
+
+/** The account's login providers (id → type); null when the token may not list them. */
+async function readAuthProviders(http: CanvasHttp, base: string): Promise<{ id: string; auth_type: string }[] | null> {
+  try {
+    const list = await http.paginate<{ id: number | string; auth_type: string }>(`${base}/authentication_providers`, {}, (page) => (Array.isArray(page) ? page : []));
+    return list.map((p) => ({ id: String(p.id), auth_type: p.auth_type }));
+  } catch (err) {
+    if (err instanceof RemoteError && (err.status === 404 || err.status === 403 || err.status === 401)) return null;
+    throw err;
   }
 }
 

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitCode, formatDiagnostic, RosteropsError } from '../errors.js';
 import { registerSecret } from '../util/redact.js';
+import { applyCommand, type ApplyFlags } from './commands/apply.js';
+import { emulatorCommand, type EmulatorFlags } from './commands/emulator.js';
 import { planCommand, showCommand } from './commands/plan.js';
 import { schemaCommand, validateCommand } from './commands/policy.js';
 import { processOutput, type Output } from './output.js';
@@ -41,6 +43,7 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .option('--config <dir>', 'policy directory', 'policies')
     .option('--sis <path>', 'OneRoster export (directory or .zip), overriding sources.sis.path')
     .option('--canvas-snapshot <path>', 'Canvas provisioning report (directory or .zip), overriding sources.canvas.snapshot')
+    .option('--canvas-url <url>', 'read Canvas live from this URL (token from sources.canvas.tokenEnv, default CANVAS_TOKEN)')
     .addOption(formatOption())
     .option('--out <file>', 'write the plan file (JSON) here')
     .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 for changes within guards, 3 for changes that need approval or are blocked')
@@ -49,6 +52,27 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .option('--show-personal-data', 'show names and e-mails (default: only on a terminal)')
     .option('--verbose', 'print every warning')
     .action((opts: Parameters<typeof planCommand>[1]) => run(() => planCommand(output, opts))());
+
+  program.command('apply')
+    .description('apply a saved plan to Canvas as one SIS import, then prove convergence')
+    .requiredOption('--plan <file>', 'plan file written by `plan --out`')
+    .option('--config <dir>', 'policy directory', 'policies')
+    .option('--sis <path>', 'OneRoster export, overriding sources.sis.path')
+    .option('--canvas-url <url>', 'Canvas URL, overriding sources.canvas.url')
+    .option('--allow-needs-approval', 'apply a plan whose verdict is needs-approval (logged in the apply record)')
+    .option('--record <file>', 'where to write the apply record (default: apply-record.json beside the plan)')
+    .option('--verbose', 'print every warning')
+    .action((opts: ApplyFlags) => run(() => applyCommand(output, opts))());
+
+  program.command('canvas-emulator')
+    .description('run a local Canvas (SIS imports, provisioning reports, admin endpoints) on 127.0.0.1')
+    .option('--port <n>', 'port (0 picks a free one)', positiveInt, 0)
+    .option('--token <token>', 'the access token it accepts (default: $CANVAS_TOKEN)')
+    .option('--snapshot <path>', 'seed from a provisioning report directory or zip')
+    .option('--faults <spec>', 'inject faults, e.g. "5xx:reports-status:1,drop:sis-imports-create:1"')
+    .option('--time-zone <zone>', "the root account's time zone", 'UTC')
+    .option('--processing-delay <ms>', 'delay between processing steps of imports and reports', positiveInt, 0)
+    .action((opts: EmulatorFlags) => run(() => emulatorCommand(output, opts))());
 
   program.command('show')
     .description('render a saved plan file')

@@ -125,6 +125,12 @@ export interface CanvasState {
   sections: SectionRecord[];
   users: UserRecord[];
   enrollments: EnrollmentRecord[];
+  /**
+   * The account's login providers, when known (live: Authentication Providers API). Reports give a
+   * login's provider as its numeric id while policies usually name the type (`saml`): with this list
+   * the planner compares the two. Absent for offline snapshots.
+   */
+  authProviders?: { id: string; auth_type: string }[];
   warnings: import('../errors.js').Diagnostic[];
   /** sha256 over the files read, in name order (hex). */
   digest: string;

@@ -8,6 +8,7 @@ import type {
   AccountRecord, CanvasState, CourseRecord, EnrollmentRecord, SectionRecord, TermOverrideRecord, TermRecord, UserRecord,
 } from '../model/canvas.js';
 import type { ImportFileName, ImportRow, Operation } from '../model/plan.js';
+import { importPhases } from './phases.js';
 
 const FILE_ORDER: ImportFileName[] = ['accounts', 'terms', 'courses', 'sections', 'users', 'logins', 'enrollments'];
 
@@ -31,8 +32,9 @@ const BASE_ROLE: Record<string, string> = { student: 'StudentEnrollment', teache
 
 export function simulateImport(state: CanvasState, operations: readonly Operation[]): CanvasState {
   const sim = new Simulator(structuredClone(state));
-  const rows = operations.flatMap((op) => op.rows);
-  for (const file of FILE_ORDER) for (const row of rows) if (row.file === file) sim.apply(row);
+  for (const phase of importPhases(operations)) {
+    for (const file of FILE_ORDER) for (const { row } of phase) if (row.file === file) sim.apply(row);
+  }
   return sim.state;
 }
 

@@ -432,19 +432,6 @@ function convertFile(file: ReportFile, state: CanvasState, problems: Problems): 
   }
 }
 
-/**
- * Accounts, terms, courses and sections without a SIS id (made by hand in Canvas) are listed by
- * the provisioning report, but a record is keyed by SIS id and no import can address them by one,
- * so they are left out, with one warning per file saying how many.
- */
-function warnSkippedWithoutSisId(cells: FileCells, problems: Problems, skipped: number, idColumn: string): void {
-  if (skipped === 0) return;
-  problems.warn({
-    code: 'canvas-report.no-sis-id', file: cells.file.display, field: idColumn,
-    message: `${skipped} row${skipped === 1 ? '' : 's'} without ${idColumn} (created in Canvas by hand) left out: SIS imports cannot address them`,
-  });
-}
-
 function readUsers(cells: FileCells, problems: Problems): UserRecord[] {
   const c = indexesOf(cells, PROVISIONING_COLUMNS.users);
   const createdBySis = cells.checkCreatedBySis();
@@ -481,11 +468,10 @@ function readAccounts(cells: FileCells, problems: Problems): AccountRecord[] {
   const rows = cells.table.rows;
   const out: AccountRecord[] = [];
   const sisIds = new UniqueKeys(cells, problems, '');
-  let skipped = 0;
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     const accountId = cells.text(row, c.account_id);
-    if (accountId === null) { skipped++; continue; }
+    if (accountId === null) continue; // made by hand (every Canvas has a Default Term): no import can address it
     sisIds.check(accountId, `account_id ${JSON.stringify(accountId)}`, r, c.account_id);
     out.push({
       account_id: accountId,
@@ -497,7 +483,6 @@ function readAccounts(cells: FileCells, problems: Problems): AccountRecord[] {
       created_by_sis: cells.createdBySis(row, createdBySis, r, true),
     });
   }
-  warnSkippedWithoutSisId(cells, problems, skipped, 'account_id');
   return out;
 }
 
@@ -507,11 +492,10 @@ function readTerms(cells: FileCells, problems: Problems): TermRecord[] {
   const rows = cells.table.rows;
   const out: TermRecord[] = [];
   const sisIds = new UniqueKeys(cells, problems, '');
-  let skipped = 0;
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     const termId = cells.text(row, c.term_id);
-    if (termId === null) { skipped++; continue; }
+    if (termId === null) continue; // made by hand (every Canvas has a Default Term): no import can address it
     sisIds.check(termId, `term_id ${JSON.stringify(termId)}`, r, c.term_id);
     out.push({
       term_id: termId,
@@ -523,7 +507,6 @@ function readTerms(cells: FileCells, problems: Problems): TermRecord[] {
       created_by_sis: cells.createdBySis(row, createdBySis, r, true),
     });
   }
-  warnSkippedWithoutSisId(cells, problems, skipped, 'term_id');
   return out;
 }
 
@@ -533,11 +516,10 @@ function readCourses(cells: FileCells, problems: Problems): CourseRecord[] {
   const rows = cells.table.rows;
   const out: CourseRecord[] = [];
   const sisIds = new UniqueKeys(cells, problems, '');
-  let skipped = 0;
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     const courseId = cells.text(row, c.course_id);
-    if (courseId === null) { skipped++; continue; }
+    if (courseId === null) continue; // made by hand (every Canvas has a Default Term): no import can address it
     sisIds.check(courseId, `course_id ${JSON.stringify(courseId)}`, r, c.course_id);
     out.push({
       course_id: courseId,
@@ -555,7 +537,6 @@ function readCourses(cells: FileCells, problems: Problems): CourseRecord[] {
       created_by_sis: cells.createdBySis(row, createdBySis, r, true),
     });
   }
-  warnSkippedWithoutSisId(cells, problems, skipped, 'course_id');
   return out;
 }
 
@@ -565,11 +546,10 @@ function readSections(cells: FileCells, problems: Problems): SectionRecord[] {
   const rows = cells.table.rows;
   const out: SectionRecord[] = [];
   const sisIds = new UniqueKeys(cells, problems, '');
-  let skipped = 0;
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     const sectionId = cells.text(row, c.section_id);
-    if (sectionId === null) { skipped++; continue; }
+    if (sectionId === null) continue; // made by hand (every Canvas has a Default Term): no import can address it
     sisIds.check(sectionId, `section_id ${JSON.stringify(sectionId)}`, r, c.section_id);
     out.push({
       section_id: sectionId,
@@ -586,7 +566,6 @@ function readSections(cells: FileCells, problems: Problems): SectionRecord[] {
       created_by_sis: cells.createdBySis(row, createdBySis, r, true),
     });
   }
-  warnSkippedWithoutSisId(cells, problems, skipped, 'section_id');
   return out;
 }
 

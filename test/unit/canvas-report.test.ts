@@ -359,7 +359,6 @@ describe('readCanvasReport', () => {
       ['canvas-report.unrecognised-file', 'notes.csv'],
       ['canvas-report.unrecognised-file', 'users.csv'],
       ['canvas-report.missing-file', state.origin.split(/[\\/]/).pop()],
-      ['canvas-report.no-sis-id', 'accounts.csv'],
       ['canvas-report.missing-file', state.origin.split(/[\\/]/).pop()],
     ]);
   });

@@ -8,6 +8,7 @@ import { loadPolicies } from '../../policy/load.js';
 import type { Config } from '../../policy/types.js';
 import { readCanvasReport } from '../../readers/canvas-report.js';
 import { readOneRoster } from '../../readers/oneroster.js';
+import { connectCanvas } from '../../canvas/live.js';
 import { renderText } from '../../render/text.js';
 import { printWarnings, type Output } from '../output.js';
 
@@ -15,6 +16,8 @@ export interface SourceFlags {
   config: string;
   sis?: string;
   canvasSnapshot?: string;
+  /** Read Canvas live from this URL (overrides sources.canvas.url and the snapshot). */
+  canvasUrl?: string;
 }
 
 export interface PlanFlags extends SourceFlags {
@@ -27,9 +30,41 @@ export interface PlanFlags extends SourceFlags {
   verbose?: boolean;
 }
 
+export function sisReader(config: Config, flags: SourceFlags): Sources['readSis'] {
+  const sisPath = flags.sis ? resolve(flags.sis) : config.sources.sis.path;
+  return () => readOneRoster(sisPath);
+}
+
+/**
+ * Where Canvas is read from: --canvas-snapshot, else --canvas-url (live), else the policy's
+ * snapshot, else the policy's URL (live). Offline first, so a plan never needs a token by surprise.
+ */
+export function planSources(config: Config, flags: SourceFlags, output: Output): Sources {
+  const live = !flags.canvasSnapshot && (flags.canvasUrl !== undefined || (!config.sources.canvas.snapshot && config.sources.canvas.url));
+  if (live) {
+    const canvas = connectCanvas(config, { ...(flags.canvasUrl ? { url: flags.canvasUrl } : {}), log: (l) => output.err(`${l}\n`), onProgress: progressPrinter(output) });
+    return { readSis: sisReader(config, flags), readCanvas: () => canvas.readState() };
+  }
+  return fileSources(config, flags);
+}
+
+/** On a terminal one line that updates in place; in CI a line per change of state. */
+export function progressPrinter(output: Output): (text: string) => void {
+  let last = '';
+  return (text) => {
+    if (output.isTTY) {
+      output.err(`\r${text.padEnd(last.length)}`);
+      last = text;
+      return;
+    }
+    const state = text.replace(/\s\d+%$/, '');
+    if (state !== last) output.err(`${text}\n`);
+    last = state;
+  };
+}
+
 /** Offline sources: the SIS export and a Canvas provisioning report on disk. */
 export function fileSources(config: Config, flags: SourceFlags): Sources {
-  const sisPath = flags.sis ? resolve(flags.sis) : config.sources.sis.path;
   const snapshot = flags.canvasSnapshot ? resolve(flags.canvasSnapshot) : config.sources.canvas.snapshot;
   if (!snapshot) {
     throw new ConfigError(
@@ -37,7 +72,7 @@ export function fileSources(config: Config, flags: SourceFlags): Sources {
       'Set sources.canvas.snapshot to a provisioning report directory or zip, or pass --canvas-snapshot PATH.',
     );
   }
-  return { readSis: () => readOneRoster(sisPath), readCanvas: () => readCanvasReport(snapshot) };
+  return { readSis: sisReader(config, flags), readCanvas: () => readCanvasReport(snapshot) };
 }
 
 export async function loadConfig(output: Output, dir: string, verbose = false): Promise<Config> {
@@ -60,7 +95,7 @@ export function renderPlan(output: Output, plan: Plan, flags: { format: 'text' |
 
 export async function planCommand(output: Output, flags: PlanFlags): Promise<number> {
   const config = await loadConfig(output, flags.config, flags.verbose);
-  const { plan, warnings } = await runPlanPipeline(config, fileSources(config, flags), flags.asOf ?? null);
+  const { plan, warnings } = await runPlanPipeline(config, planSources(config, flags, output), flags.asOf ?? null);
   printWarnings(output, warnings, flags.verbose ?? false);
   if (flags.out) await writePlanFile(resolve(flags.out), plan);
   // With --out, stdout gets the human summary; the file gets the JSON.

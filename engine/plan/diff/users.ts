@@ -7,7 +7,7 @@ import type { CanvasState, UserRecord } from '../../model/canvas.js';
 import type { FieldChange, Operation } from '../../model/plan.js';
 import type { Config } from '../../policy/types.js';
 import type { DesiredUser } from '../desired.js';
-import { creationChanges, fieldChanges, importRow, norm, operation, reasons, type PlanBuilder } from './common.js';
+import { creationChanges, fieldChanges as compareFields, importRow, norm, operation, reasons, type PlanBuilder } from './common.js';
 
 /** Columns compared for users; first/last are derived by Canvas from sortable_name in reports. */
 const USER_FIELDS = ['login_id', 'full_name', 'sortable_name', 'short_name', 'email', 'authentication_provider_id', 'integration_id', 'status'] as const;
@@ -57,8 +57,29 @@ interface ManualUser {
   logins: UserRecord[];
 }
 
+/**
+ * Canvas reports a login's provider by numeric id; policies may name it by type. Both sides are
+ * compared as the type when the account's providers are known and the type is unambiguous.
+ */
+function providerCanon(actual: CanvasState): (v: string | null) => string | null {
+  const typeOf = new Map<string, string>();
+  const count = new Map<string, number>();
+  for (const p of actual.authProviders ?? []) {
+    typeOf.set(p.id, p.auth_type.toLowerCase());
+    count.set(p.auth_type.toLowerCase(), (count.get(p.auth_type.toLowerCase()) ?? 0) + 1);
+  }
+  return (v) => {
+    if (v === null) return null;
+    const type = typeOf.get(v) ?? v.toLowerCase();
+    return count.get(type) === 1 || !typeOf.has(v) ? type : v;
+  };
+}
+
 export function diffUsers(desired: DesiredUser[], actual: CanvasState, config: Config, plan: PlanBuilder): UserResolution {
   const rule = config.rules.users;
+  const canonProvider = providerCanon(actual);
+  const fieldChanges = (d: DesiredUser, a: UserRecord, fields: readonly string[]) =>
+    compareFields(d, a, fields).filter((c) => c.field !== 'authentication_provider_id' || canonProvider(c.before) !== canonProvider(c.after));
   const compared = comparedFields(rule.owns);
   const bySisId = new Map<string, UserRecord>();
   const byLogin = new Map<string, UserRecord>();

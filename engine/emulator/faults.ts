@@ -1,0 +1,118 @@
+/**
+ * Switchable faults, so clients can be tested against Canvas's bad days.
+ *
+ * Grammar (comma-separated rules):
+ *
+ *   rule   := kind ":" target [":" count [":" param]]
+ *   kind   := "5xx" | "500" | "502" | "503" | "504"   answer with that server error instead of handling
+ *           | "throttle"                             answer 403 rate limited (§4.5) instead of handling
+ *           | "drop"                                 handle the request, then destroy the socket unanswered
+ *           | "slow"                                 wait `param` ms (default 1000) before handling
+ *           | "fail-import"                          the next created SIS import(s) end failed_with_messages
+ *   target := a route name (e.g. sis-imports-create, sis-imports-status, reports-status, files-download),
+ *             a group prefix (sis-imports, reports, files, terms, users, courses, enrollments), or "any";
+ *             for fail-import: "next" (or "any")
+ *   count  := how many matching requests (imports) are affected: a positive integer (default 1) or "*" for all
+ *   param  := 5xx: the status (500|502|503|504, default 500); slow: the delay in ms
+ *
+ * Example: `5xx:reports-status:1,throttle:sis-imports-create:2,drop:sis-imports-create:1,slow:any:1:2000,fail-import:next`.
+ * Control routes (`/__emulator/...`) are never faulted.
+ */
+
+export type FaultKind = '5xx' | 'throttle' | 'drop' | 'slow' | 'fail-import';
+
+export interface FaultRule {
+  kind: FaultKind;
+  target: string;
+  /** Requests (or imports) still to affect; Infinity for `*`. */
+  remaining: number;
+  /** 5xx status. */
+  status?: number;
+  /** slow delay in ms. */
+  delayMs?: number;
+}
+
+export type FaultSpec = FaultRule[];
+
+const SERVER_ERRORS = [500, 502, 503, 504];
+
+export class FaultSpecError extends Error {}
+
+export function parseFaultSpec(spec: string): FaultSpec {
+  const rules: FaultRule[] = [];
+  for (const raw of spec.split(',')) {
+    const text = raw.trim();
+    if (text === '') continue;
+    const [kindText = '', target = '', countText, param] = text.split(':').map((s) => s.trim());
+    if (target === '') throw new FaultSpecError(`fault "${text}": expected kind:target[:count[:param]]`);
+    let kind: FaultKind;
+    let status: number | undefined;
+    if (kindText === '5xx') kind = '5xx';
+    else if (SERVER_ERRORS.includes(Number(kindText))) {
+      kind = '5xx';
+      status = Number(kindText);
+    } else if (kindText === 'throttle' || kindText === 'drop' || kindText === 'slow' || kindText === 'fail-import') kind = kindText;
+    else throw new FaultSpecError(`fault "${text}": unknown kind "${kindText}" (5xx, 500, 502, 503, 504, throttle, drop, slow, fail-import)`);
+    let remaining = 1;
+    if (countText !== undefined && countText !== '') {
+      if (countText === '*') remaining = Infinity;
+      else if (/^\d+$/.test(countText) && Number(countText) > 0) remaining = Number(countText);
+      else throw new FaultSpecError(`fault "${text}": count must be a positive integer or *`);
+    }
+    const rule: FaultRule = { kind, target, remaining };
+    if (kind === '5xx') {
+      if (param !== undefined) {
+        if (!SERVER_ERRORS.includes(Number(param))) throw new FaultSpecError(`fault "${text}": status must be one of ${SERVER_ERRORS.join(', ')}`);
+        status = Number(param);
+      }
+      rule.status = status ?? 500;
+    } else if (kind === 'slow') {
+      if (param !== undefined && !/^\d+$/.test(param)) throw new FaultSpecError(`fault "${text}": delay must be milliseconds`);
+      rule.delayMs = param !== undefined ? Number(param) : 1000;
+    } else if (kind === 'fail-import' && target !== 'next' && target !== 'any') {
+      throw new FaultSpecError(`fault "${text}": fail-import takes the target "next"`);
+    }
+    rules.push(rule);
+  }
+  return rules;
+}
+
+export function matchesTarget(target: string, routeName: string): boolean {
+  return target === 'any' || target === routeName || routeName.startsWith(`${target}-`);
+}
+
+export class FaultBook {
+  private rules: FaultRule[] = [];
+
+  constructor(spec?: string | FaultSpec) {
+    if (spec !== undefined) this.replace(spec);
+  }
+
+  replace(spec: string | FaultSpec): void {
+    this.rules = typeof spec === 'string' ? parseFaultSpec(spec) : spec.map((r) => ({ ...r }));
+  }
+
+  add(spec: string | FaultSpec): void {
+    this.rules.push(...(typeof spec === 'string' ? parseFaultSpec(spec) : spec.map((r) => ({ ...r }))));
+  }
+
+  /** Consumes one use of the first live rule of `kind` matching the route. */
+  take(kind: Exclude<FaultKind, 'fail-import'>, routeName: string): FaultRule | null {
+    const rule = this.rules.find((r) => r.kind === kind && r.remaining > 0 && matchesTarget(r.target, routeName));
+    if (!rule) return null;
+    rule.remaining--;
+    return rule;
+  }
+
+  takeImportFailure(): boolean {
+    const rule = this.rules.find((r) => r.kind === 'fail-import' && r.remaining > 0);
+    if (!rule) return false;
+    rule.remaining--;
+    return true;
+  }
+
+  /** Rules still live, for the state endpoint (`*` shown as null remaining). */
+  pending(): { kind: FaultKind; target: string; remaining: number | null; status?: number; delayMs?: number }[] {
+    return this.rules.filter((r) => r.remaining > 0).map((r) => ({ ...r, remaining: Number.isFinite(r.remaining) ? r.remaining : null }));
+  }
+}
