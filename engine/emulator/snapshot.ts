@@ -119,7 +119,13 @@ function seedUsers(store: Store, state: CanvasState, taken: (map: Map<number, un
     const login = store.addLogin({ userId: user.id, uniqueId: u.login_id, sisUserId: u.user_id, integrationId: u.integration_id, authenticationProviderId: providerId });
     login.workflowState = u.status === 'deleted' ? 'deleted' : u.status === 'suspended' ? 'suspended' : 'active';
     login.sisBatchId = batchOf(u.created_by_sis);
-    if (u.email && !store.channelsOf(user.id).some((c) => c.path.toLowerCase() === u.email!.toLowerCase())) store.addChannel(user.id, u.email, 'active');
+    if (u.email) {
+      const existing = store.channelsOf(user.id).find((c) => c.path.toLowerCase() === u.email!.toLowerCase());
+      const channel = existing ?? store.addChannel(user.id, u.email, 'active');
+      // INFERRED: the e-mail of a login an SIS import created is that login's SIS channel (the
+      // import set it), so a later users.csv e-mail updates it in place (reference §2.1).
+      if (u.created_by_sis && u.user_id) login.sisCommunicationChannelId = channel.id;
+    }
   }
 }
 

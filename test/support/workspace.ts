@@ -5,7 +5,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CanvasState } from '../../engine/model/canvas.js';
 import { writeProvisioningDir } from '../../engine/canvas/report-files.js';
@@ -83,4 +83,18 @@ export async function makeWorkspace(canvas: CanvasState = emptyCanvas()): Promis
   for (const [name, text] of Object.entries(POLICIES)) ws.write(`policies/${name}`, text);
   await writeProvisioningDir(canvas, ws.canvas, { timeZone: 'America/Chicago' });
   return ws;
+}
+
+/** Like runCli, but leaves the event loop free: needed when the test process also runs a server. */
+export function runCliAsync(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  return new Promise((resolveRun) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd ?? ROOT, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolveRun({ code: code ?? -1, stdout, stderr }));
+  });
 }
