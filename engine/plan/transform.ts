@@ -186,8 +186,14 @@ class Transformer {
     return out;
   }
 
-  /** The one Canvas term a class lands in: its only synced term, their common synced parent, or the earliest. */
+  /**
+   * The one Canvas term a class lands in: its only synced term, their common synced parent (a
+   * year-long class listing both semesters, a quarter class in its semester), or the earliest.
+   * A class whose terms scope.terms leaves out does not sync, even if a parent term does.
+   */
   private termForClass(cls: OrClass): DesiredTerm | null {
+    const listed = this.config.scope.terms;
+    if (listed && !cls.termSourcedIds.some((id) => listed.includes(id))) return null;
     const synced = cls.termSourcedIds.map((id) => this.termOf.get(id)).filter((t): t is DesiredTerm => t !== undefined);
     if (synced.length === 1) return synced[0]!;
     const candidates = cls.termSourcedIds.length > 0 ? cls.termSourcedIds : [];
