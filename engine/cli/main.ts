@@ -9,6 +9,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ExitCode, formatDiagnostic, RosteropsError } from '../errors.js';
 import { registerSecret } from '../util/redact.js';
 import { applyCommand, type ApplyFlags } from './commands/apply.js';
+import { commentCommand, type CommentFlags } from './commands/comment.js';
 import { emulatorCommand, type EmulatorFlags } from './commands/emulator.js';
 import { planCommand, showCommand } from './commands/plan.js';
 import { schemaCommand, validateCommand } from './commands/policy.js';
@@ -73,6 +74,17 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .option('--time-zone <zone>', "the root account's time zone", 'UTC')
     .option('--processing-delay <ms>', 'delay between processing steps of imports and reports', positiveInt, 0)
     .action((opts: EmulatorFlags) => run(() => emulatorCommand(output, opts))());
+
+  program.command('comment')
+    .description('post the plan on its pull request: one sticky comment (split if large), a check run, the job summary')
+    .requiredOption('--plan <file>', 'plan file written by `plan --out`')
+    .option('--environment <name>', 'environment the plan is for; each has its own sticky comment and check run', 'production')
+    .option('--pr <number>', 'pull request number (default: from GITHUB_EVENT_PATH)', positiveInt)
+    .option('--repository <owner/name>', 'repository (default: GITHUB_REPOSITORY)')
+    .option('--sha <commit>', 'commit for the check run (default: the pull request head, else GITHUB_SHA)')
+    .option('--show-personal-data', 'show names and e-mails in the comment (default: masked; policy showPersonalData)')
+    .option('--dry-run', 'print the comment and what would be posted; write nothing')
+    .action((opts: CommentFlags) => run(() => commentCommand(output, opts))());
 
   program.command('show')
     .description('render a saved plan file')

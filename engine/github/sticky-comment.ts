@@ -1,0 +1,51 @@
+/**
+ * One set of plan comments per pull request and environment, edited in place on every push.
+ *
+ * Our comments are the ones whose body starts with the plan marker for this environment. They are
+ * reused oldest first for parts 1..n (so the parts keep their order on the page), edited only when
+ * their text changed; parts the plan grew are added at the end; the rest (a shrunken plan, or a
+ * second set left by a concurrent run) are deleted. A second set is never created.
+ */
+import { GITHUB_COMMENT_LIMIT, parseCommentMarker } from '../render/markdown.js';
+import type { IssueComment, PullRequestHost } from './scm.js';
+
+export type PartOutcome = 'created' | 'updated' | 'unchanged';
+
+export interface StickyCommentResult {
+  /** One entry per part, in order. */
+  parts: { part: number; id: number; url: string; outcome: PartOutcome }[];
+  /** Ids of our comments deleted as surplus or duplicates. */
+  deleted: number[];
+}
+
+export function isOwnPlanComment(comment: Pick<IssueComment, 'body'>, environment: string): boolean {
+  return parseCommentMarker(comment.body)?.environment === environment;
+}
+
+export async function upsertPlanComment(host: PullRequestHost, pr: number, environment: string, parts: readonly string[]): Promise<StickyCommentResult> {
+  for (const [i, body] of parts.entries()) {
+    if (body.length > GITHUB_COMMENT_LIMIT) throw new RangeError(`part ${i + 1} has ${body.length} characters; GitHub accepts at most ${GITHUB_COMMENT_LIMIT}`);
+  }
+  const ours = (await host.listComments(pr))
+    .filter((c) => isOwnPlanComment(c, environment))
+    .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id - b.id));
+
+  const result: StickyCommentResult = { parts: [], deleted: [] };
+  for (const [i, body] of parts.entries()) {
+    const existing = ours[i];
+    if (!existing) {
+      const created = await host.createComment(pr, body);
+      result.parts.push({ part: i + 1, id: created.id, url: created.url, outcome: 'created' });
+    } else if (existing.body === body) {
+      result.parts.push({ part: i + 1, id: existing.id, url: existing.url, outcome: 'unchanged' });
+    } else {
+      const updated = await host.updateComment(existing.id, body);
+      result.parts.push({ part: i + 1, id: existing.id, url: updated.url || existing.url, outcome: 'updated' });
+    }
+  }
+  for (const surplus of ours.slice(parts.length)) {
+    await host.deleteComment(surplus.id);
+    result.deleted.push(surplus.id);
+  }
+  return result;
+}
