@@ -37,6 +37,9 @@ export async function readOneRoster(path: string, options: ReadOneRosterOptions 
   const manifest = readManifest(pkg, problems);
   const tables = parseDataTables(pkg, problems);
   const version = decideVersion(manifest, tables.get('users'), problems);
+  // roles.csv only exists in 1.2; in a 1.1 export a stray copy is neither read nor hashed.
+  if (version === '1.2') parseDataTable(pkg, 'roles', tables, problems);
+  else pkg.loaded.delete(fileNameOf('roles').toLowerCase());
   const modes = checkFileSet(pkg, manifest, version, tables, problems);
 
   const sheetOf = (key: DataFile, columns: readonly ColumnSpec[]): Sheet | null => {
@@ -300,6 +303,8 @@ function rows(count: number, verbOne: string, verbMany: string): string {
 // manifest.csv (§1.2): propertyName,value.
 
 interface ManifestEntry {
+  /** propertyName as written. */
+  name: string;
   value: string;
   line: number;
 }
@@ -348,7 +353,7 @@ function readManifest(pkg: RosterPackage, problems: Problems): Manifest | null {
       });
       continue;
     }
-    entries.set(key, { value: row[valueAt]!.trim(), line });
+    entries.set(key, { name, value: row[valueAt]!.trim(), line });
   }
   return { file: file.label, entries };
 }
@@ -475,12 +480,12 @@ function warnAboutUnreadManifestFiles(pkg: RosterPackage, manifest: Manifest, pr
   for (const [key, entry] of manifest.entries) {
     if (!key.startsWith('file.') || read.has(key)) continue;
     const mode = entry.value.toLowerCase();
-    const name = `${key.slice('file.'.length)}.csv`;
-    if ((mode === 'bulk' || mode === 'delta') && !pkg.names.has(name)) {
+    const name = `${entry.name.slice('file.'.length)}.csv`;
+    if ((mode === 'bulk' || mode === 'delta') && !pkg.names.has(name.toLowerCase())) {
       problems.warn({
-        code: 'oneroster.missing-file', file: manifest.file, line: entry.line, field: key,
+        code: 'oneroster.missing-file', file: manifest.file, line: entry.line, field: entry.name,
         message: `manifest.csv says ${name} is ${mode}, but the export does not contain it (rosterops does not need it)`,
-        hint: `Set ${key} to absent, or add the file, so other OneRoster consumers do not reject the export.`,
+        hint: `Set ${entry.name} to absent, or add the file, so other OneRoster consumers do not reject the export.`,
       });
     }
   }
@@ -489,15 +494,17 @@ function warnAboutUnreadManifestFiles(pkg: RosterPackage, manifest: Manifest, pr
 // ---------------------------------------------------------------------------------------------
 // Tables and column binding. Columns are found by header name, never by position.
 
+/** Every data file but roles.csv, which waits until the version is known. */
 function parseDataTables(pkg: RosterPackage, problems: Problems): Map<DataFile, CsvTable> {
   const tables = new Map<DataFile, CsvTable>();
-  for (const key of DATA_FILES) {
-    const file = pkg.loaded.get(fileNameOf(key).toLowerCase());
-    if (!file) continue;
-    const table = parseTable(file, problems);
-    if (table) tables.set(key, table);
-  }
+  for (const key of DATA_FILES) if (key !== 'roles') parseDataTable(pkg, key, tables, problems);
   return tables;
+}
+
+function parseDataTable(pkg: RosterPackage, key: DataFile, tables: Map<DataFile, CsvTable>, problems: Problems): void {
+  const file = pkg.loaded.get(fileNameOf(key).toLowerCase());
+  const table = file ? parseTable(file, problems) : null;
+  if (table) tables.set(key, table);
 }
 
 /** parseCsv, with its failure turned into a collected error so other files still get checked. */
@@ -837,7 +844,8 @@ function parseUserIds(value: string, onMalformed: (entry: string) => void): OrUs
 // M/D/YYYY that spreadsheet-edited exports carry. A slash date whose parts are both <= 12 is
 // ambiguous: the other dates of the same file decide when they can, otherwise D/M/YYYY is assumed.
 
-type DateOrder = 'iso' | 'dayFirst' | 'monthFirst' | 'ambiguous';
+/** How a date was written: ISO, or with slashes read day-first, month-first, either way alike (5/5), or undecidable. */
+type DateOrder = 'iso' | 'dayFirst' | 'monthFirst' | 'eitherWay' | 'ambiguous';
 
 type ParsedDate = { ok: true; iso: string; order: DateOrder; monthFirstIso: string } | { ok: false; reason: string };
 
@@ -962,10 +970,10 @@ function parseDate(raw: string): ParsedDate {
   // Fast path: YYYY-MM-DD, optionally followed by a time (a DateTime where a Date was expected).
   if (raw.length >= 10 && raw.charCodeAt(4) === 45 && raw.charCodeAt(7) === 45) {
     if (raw.length > 10 && !isTimeSeparator(raw.charCodeAt(10))) return notADate;
-    return calendarDate(raw.slice(0, 4), raw.slice(5, 7), raw.slice(8, 10), 'iso', '');
+    return calendarDate(raw.slice(0, 4), raw.slice(5, 7), raw.slice(8, 10), 'iso');
   }
   const loose = LOOSE_ISO.exec(raw);
-  if (loose) return calendarDate(loose[1]!, loose[2]!, loose[3]!, 'iso', '');
+  if (loose) return calendarDate(loose[1]!, loose[2]!, loose[3]!, 'iso');
   const slashed = SLASHED.exec(raw);
   if (slashed) return slashDate(slashed[1]!, slashed[2]!, slashed[3]!);
   return notADate;
@@ -983,22 +991,23 @@ function slashDate(first: string, second: string, year: string): ParsedDate {
   const a = Number(first);
   const b = Number(second);
   if (a > 12 && b > 12) return { ok: false, reason: 'has no month: neither of the first two parts is 12 or less' };
-  if (a > 12) return calendarDate(year, second, first, 'dayFirst', '');
-  if (b > 12) return calendarDate(year, first, second, 'monthFirst', '');
-  const dayFirst = calendarDate(year, second, first, a === b ? 'iso' : 'ambiguous', '');
-  if (!dayFirst.ok || a === b) return dayFirst;
-  const monthFirst = calendarDate(year, first, second, 'ambiguous', '');
-  return monthFirst.ok ? { ...dayFirst, monthFirstIso: monthFirst.iso } : dayFirst;
+  if (a > 12) return calendarDate(year, second, first, 'dayFirst');
+  if (b > 12) return calendarDate(year, first, second, 'monthFirst');
+  if (a === b) return calendarDate(year, first, second, 'eitherWay');
+  // Both parts are 1..12, so both readings are real dates; keep the month-first one for settle().
+  const dayFirst = calendarDate(year, second, first, 'ambiguous');
+  const monthFirst = calendarDate(year, first, second, 'ambiguous');
+  return dayFirst.ok && monthFirst.ok ? { ...dayFirst, monthFirstIso: monthFirst.iso } : dayFirst;
 }
 
-function calendarDate(year: string, month: string, day: string, order: DateOrder, monthFirstIso: string): ParsedDate {
+function calendarDate(year: string, month: string, day: string, order: DateOrder): ParsedDate {
   if (!isDigits(year) || !isDigits(month) || !isDigits(day)) return notADate;
   const y = Number(year);
   const m = Number(month);
   const d = Number(day);
   if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return { ok: false, reason: 'is not a real calendar date' };
   const iso = `${year}-${month.length === 1 ? '0' : ''}${month}-${day.length === 1 ? '0' : ''}${day}`;
-  return { ok: true, iso, order, monthFirstIso };
+  return { ok: true, iso, order, monthFirstIso: '' };
 }
 
 function isDigits(s: string): boolean {
@@ -1026,8 +1035,8 @@ class Registry<T extends { sourcedId: string }> {
   /** Records in file order; a record's position is its ordinal. Records are only ever added. */
   readonly list: T[] = [];
   private readonly index = new IdIndex();
-  /** sourcedId → line of rows skipped because they are (or depend on) tobedeleted records. */
-  readonly deleted = new Map<string, number>();
+  /** sourcedIds of rows skipped because they are (or depend on) tobedeleted records. */
+  readonly deleted = new Set<string>();
   readonly broken = new Set<string>();
 
   constructor(readonly file: string, readonly usable: boolean) {}
@@ -1236,7 +1245,7 @@ function forEachLiveRow<T extends { sourcedId: string }>(
       continue;
     }
     if (status === 'tobedeleted') {
-      registry.deleted.set(id, rowNumberOf(table, i));
+      registry.deleted.add(id);
       problems.repeat(TOBEDELETED_SKIPPED, file, rowNumberOf(table, i), 'status', id);
       continue;
     }
@@ -1423,7 +1432,7 @@ function readCourses(sheet: Sheet | null, orgs: Registry<OrOrg>, sessions: Regis
     if (!org) {
       const why = orgs.whyMissing(orgId);
       if (why === 'deleted') {
-        registry.deleted.set(id, rowNumberOf(sheet.table, i));
+        registry.deleted.add(id);
         problems.repeat(orgGone, sheet.file, rowNumberOf(sheet.table, i), orgCol.name, orgId);
         return;
       }
@@ -1506,7 +1515,7 @@ function readClasses(
       return;
     }
     const resolved = resolveClassRefs(sheet, i, c, courseId, schoolId, splitList(termsText), refs, problems);
-    if (resolved === 'deleted') registry.deleted.set(id, rowNumberOf(sheet.table, i));
+    if (resolved === 'deleted') registry.deleted.add(id);
     if (typeof resolved === 'string') {
       if (resolved === 'broken') registry.broken.add(id);
       return;
@@ -1988,6 +1997,7 @@ function reportMergedEnrollments(enrollments: OrEnrollment[], dropped: Uint8Arra
     if (first === -1) first = k;
     count++;
   }
+  if (count === 0) return; // runs with the same user and class but different roles merge nothing
   const e = enrollments[first]!;
   problems.repeat(DUPLICATE_ENROLLMENTS, sheet.file, e.source.row, 'sourcedId', e.sourcedId, count);
 }
