@@ -11,6 +11,7 @@ import { registerSecret } from '../util/redact.js';
 import { applyCommand, type ApplyFlags } from './commands/apply.js';
 import { commentCommand, type CommentFlags } from './commands/comment.js';
 import { emulatorCommand, type EmulatorFlags } from './commands/emulator.js';
+import { syncCommand, type SyncFlags } from './commands/sync.js';
 import { planCommand, showCommand } from './commands/plan.js';
 import { schemaCommand, validateCommand } from './commands/policy.js';
 import { processOutput, type Output } from './output.js';
@@ -61,6 +62,10 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .option('--sis <path>', 'OneRoster export, overriding sources.sis.path')
     .option('--canvas-url <url>', 'Canvas URL, overriding sources.canvas.url')
     .option('--allow-needs-approval', 'apply a plan whose verdict is needs-approval (logged in the apply record)')
+    .option('--github', 'accept approving reviews on GitHub bound to the planId (pull requests of --sha / GITHUB_SHA, or --pr)')
+    .option('--pr <number>', 'pull request whose reviews approve the plan', positiveInt)
+    .option('--sha <commit>', 'commit whose pull requests are searched for approvals (default: GITHUB_SHA)')
+    .option('--environment <name>', 'environment of the plan comment and approval records', 'production')
     .option('--record <file>', 'where to write the apply record (default: apply-record.json beside the plan)')
     .option('--verbose', 'print every warning')
     .action((opts: ApplyFlags) => run(() => applyCommand(output, opts))());
@@ -74,6 +79,18 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .option('--time-zone <zone>', "the root account's time zone", 'UTC')
     .option('--processing-delay <ms>', 'delay between processing steps of imports and reports', positiveInt, 0)
     .action((opts: EmulatorFlags) => run(() => emulatorCommand(output, opts))());
+
+  program.command('sync')
+    .description('nightly: plan against live Canvas; apply within guards, else open an approval pull request')
+    .option('--config <dir>', 'policy directory', 'policies')
+    .option('--sis <path>', 'OneRoster export, overriding sources.sis.path')
+    .option('--canvas-url <url>', 'Canvas URL, overriding sources.canvas.url')
+    .option('--environment <name>', 'environment (approval records and comments are per environment)', 'production')
+    .option('--base <branch>', 'branch the approval pull request targets', 'main')
+    .option('--remote <name>', 'git remote the approval branch is pushed to', 'origin')
+    .option('--record <file>', 'where to write the apply record', 'apply-record.json')
+    .option('--verbose', 'print every warning')
+    .action((opts: SyncFlags) => run(() => syncCommand(output, opts))());
 
   program.command('comment')
     .description('post the plan on its pull request: one sticky comment (split if large), a check run, the job summary')

@@ -74,7 +74,7 @@ export class DryRunHost implements PullRequestHost {
   }
 
   private comment(body: string): IssueComment {
-    return { id: this.nextId--, body, author: 'dry-run', createdAt: new Date(0).toISOString(), url: '' };
+    return { id: this.nextId--, body, author: 'dry-run', createdAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString(), url: '' };
   }
 
   private pull(fields: Partial<PullRequest>): PullRequest {

@@ -198,10 +198,10 @@ export class GitHubHost implements PullRequestHost {
   }
 }
 
-interface CommentData { id: number; body?: string | null; user?: { login: string } | null; created_at: string; html_url: string }
+interface CommentData { id: number; body?: string | null; user?: { login: string } | null; created_at: string; updated_at?: string; html_url: string }
 
 function toComment(c: CommentData): IssueComment {
-  return { id: c.id, body: c.body ?? '', author: c.user?.login ?? '', createdAt: c.created_at, url: c.html_url };
+  return { id: c.id, body: c.body ?? '', author: c.user?.login ?? '', createdAt: c.created_at, updatedAt: c.updated_at ?? c.created_at, url: c.html_url };
 }
 
 interface PullData {

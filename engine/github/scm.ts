@@ -13,6 +13,8 @@ export interface IssueComment {
   /** `user.login` of the author, e.g. `github-actions[bot]`. */
   author: string;
   createdAt: string;
+  /** Last edit; a sticky comment's planId is as recent as this. */
+  updatedAt: string;
   url: string;
 }
 

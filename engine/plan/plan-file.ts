@@ -41,7 +41,7 @@ export async function readPlanFile(path: string): Promise<Plan> {
     }
   }
   // The planId names the operations; a file whose operations were edited no longer matches it.
-  if (planIdOf(plan.operations!) !== plan.planId) {
+  if (planIdOf(plan.operations!, plan.risks!) !== plan.planId) {
     throw new DataError(
       'plan.tampered', `${path}: its operations do not match its planId ${plan.planId}`, { file: path, field: 'planId' },
       'The file was edited after planning. Plan again; approvals name a planId, so an edited plan can never be applied.',

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ENTITY_ORDER, type CanvasState, type EntityName } from '../model/canvas.js';
-import { ACTIONS, PLAN_FORMAT_VERSION, type Operation, type Plan, type PlanInputs, type Summary } from '../model/plan.js';
+import { ACTIONS, PLAN_FORMAT_VERSION, type Operation, type Plan, type PlanInputs, type Risk, type Summary } from '../model/plan.js';
 import type { Config } from '../policy/types.js';
 import type { DesiredState } from './desired.js';
 import { PlanBuilder } from './diff/common.js';
@@ -29,7 +29,7 @@ export function computePlan(desired: DesiredState, actual: CanvasState, config: 
   const verdict = evaluateGuards(config.guards, operations, risks, counts);
   return {
     formatVersion: PLAN_FORMAT_VERSION,
-    planId: planIdOf(operations),
+    planId: planIdOf(operations, risks),
     inputs,
     summary: summarise(operations),
     operations,
@@ -81,14 +81,19 @@ function sortOperations(builder: PlanBuilder): Pick<Plan, 'operations' | 'risks'
   return { operations, risks: order.map((i) => builder.risks[i]!) };
 }
 
-/** sha256 over the effect of each operation: entity, action, key, canvas id and the exact rows. */
-export function planIdOf(operations: readonly Operation[]): string {
+/**
+ * sha256 over the effect of each operation (entity, action, key, canvas id, the exact rows) and
+ * over the risks the reviewer saw: approving "create sst2" is not approving "create sst2, which
+ * now duplicates a hand-made account".
+ */
+export function planIdOf(operations: readonly Operation[], risks: readonly Risk[]): string {
   const hash = createHash('sha256');
   for (const op of operations) {
     const rows = op.rows.map((r) => [r.file, Object.keys(r.cells).sort().map((k) => [k, r.cells[k]])]);
-    hash.update(JSON.stringify([op.entity, op.action, op.key, op.canvasId, rows]));
+    hash.update(JSON.stringify([op.entity, op.action, op.key, op.canvasId, rows, op.risks ?? []]));
     hash.update('\n');
   }
+  for (const r of risks) hash.update(JSON.stringify(['risk', r.kind, r.entity, r.keys]) + '\n');
   return `sha256:${hash.digest('hex')}`;
 }
 

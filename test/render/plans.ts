@@ -64,7 +64,7 @@ export function planOf(parts: PlanParts): Plan {
   const counts = parts.counts ?? {};
   return {
     formatVersion: PLAN_FORMAT_VERSION,
-    planId: planIdOf(parts.operations),
+    planId: planIdOf(parts.operations, risks),
     inputs: INPUTS,
     summary: summarise(parts.operations),
     operations: parts.operations,

@@ -1,7 +1,13 @@
 /** `rosterops apply --plan plan.json`. */
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { applyPlan, type ApplyRecord, type Approval } from '../../apply/apply.js';
+import { applyPlan, checkVerdict, type ApplyRecord, type Approval } from '../../apply/apply.js';
+import { decideApproval } from '../../approval/decide.js';
+import { readApprovalRecords } from '../../approval/records.js';
+import { approvalsOnPullRequest, type ReviewApproval } from '../../approval/reviews.js';
+import { GitHubHost } from '../../github/github.js';
+import type { Plan } from '../../model/plan.js';
+import type { Config } from '../../policy/types.js';
 import { connectCanvas } from '../../canvas/live.js';
 import { ExitCode } from '../../errors.js';
 import { readPlanFile } from '../../plan/plan-file.js';
@@ -13,18 +19,40 @@ export interface ApplyFlags extends SourceFlags {
   allowNeedsApproval?: boolean;
   record?: string;
   verbose?: boolean;
+  /** Look for approvals on GitHub: reviews on --pr, or on the pull requests of --sha / GITHUB_SHA. */
+  github?: boolean;
+  pr?: number;
+  sha?: string;
+  environment: string;
 }
 
-export async function applyCommand(output: Output, flags: ApplyFlags, approval?: Approval): Promise<number> {
+/** Evidence for a plan outside guards: committed approval records, and reviews bound to its planId. */
+async function gatherApproval(flags: ApplyFlags, plan: Plan, config: Config, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<Approval | null> {
+  if (plan.verdict.status !== 'needs-approval') return null;
+  if (flags.allowNeedsApproval) {
+    log(`WARNING: applying a plan that needs approval because --allow-needs-approval was given (recorded in the apply record)`);
+    return { by: '--allow-needs-approval', planId: plan.planId };
+  }
+  const records = await readApprovalRecords(config.dir);
+  const reviews: ReviewApproval[] = [];
+  if (flags.github) {
+    const host = GitHubHost.fromEnvironment(env);
+    const sha = flags.sha ?? env.GITHUB_SHA;
+    const prs = flags.pr ? [flags.pr] : sha ? (await host.pullRequestsForCommit(sha)).map((p) => p.number) : [];
+    if (prs.length === 0) log('no pull request found for this commit: only approval records can approve this plan');
+    for (const pr of prs) reviews.push(await approvalsOnPullRequest(host, pr, flags.environment, config.guards.approvals));
+  }
+  return decideApproval(plan, { records, reviews }, config.guards, flags.environment);
+}
+
+export async function applyCommand(output: Output, flags: ApplyFlags, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const planPath = resolve(flags.plan);
   const plan = await readPlanFile(planPath);
   const config = await loadConfig(output, flags.config, flags.verbose);
   const log = (line: string) => output.err(`${line}\n`);
+  checkVerdict(plan, { by: 'pending', planId: plan.planId });
+  const granted = await gatherApproval(flags, plan, config, env, log);
   const canvas = connectCanvas(config, { ...(flags.canvasUrl ? { url: flags.canvasUrl } : {}), log, onProgress: progressPrinter(output) });
-  let granted = approval;
-  if (!granted && flags.allowNeedsApproval && plan.verdict.status === 'needs-approval') {
-    granted = { by: '--allow-needs-approval', planId: plan.planId };
-  }
   const record = await applyPlan({ plan, config, sis: sisReader(config, flags), canvas, log, ...(granted ? { approval: granted } : {}) });
   const recordPath = resolve(flags.record ?? join(dirname(planPath), 'apply-record.json'));
   await writeFile(recordPath, JSON.stringify(record, null, 2) + '\n');
