@@ -97,6 +97,9 @@ export function diffUsers(desired: DesiredUser[], actual: CanvasState, config: C
   for (const [canvasUserId, logins] of loginsOfUser) {
     if (logins.every((l) => !l.user_id && !l.created_by_sis)) manualUsers.push({ canvasUserId, logins });
   }
+  // Report order is not meaningful; candidates (and so risk keys) are listed by Canvas id.
+  manualUsers.sort((a, b) => a.canvasUserId.localeCompare(b.canvasUserId, 'en', { numeric: true }));
+  for (const m of manualUsers) m.logins.sort((a, b) => (a.login_id < b.login_id ? -1 : a.login_id > b.login_id ? 1 : 0));
   const sisIdOfCanvasUser = new Map<string, string>();
   const claimedManual = new Set<string>();
   const wanted = new Set<string>();
