@@ -32,18 +32,8 @@ export function importRow(file: ImportFileName, values: Record<string, Cell | un
   return { file, cells };
 }
 
-export interface OperationDraft {
-  entity: EntityName;
-  action: Action;
-  key: string;
-  canvasId?: Cell | undefined;
-  changes: FieldChange[];
-  reason: OperationReason;
-  rows: ImportRow[];
-  role?: string;
-  account?: string | null;
-  term?: string | null;
-}
+/** An operation as the diff builds it: the Canvas id may be missing or undefined, risks come later. */
+export type OperationDraft = Omit<Operation, 'canvasId' | 'risks'> & { canvasId?: Cell | undefined };
 
 export function operation(d: OperationDraft): Operation {
   const op: Operation = {
