@@ -1,6 +1,6 @@
 /** Small pieces every entity diff uses: value comparison, field changes, operation assembly. */
 import type { Cell, EntityName } from '../../model/canvas.js';
-import type { Action, FieldChange, ImportFileName, ImportRow, Operation, OperationReason, Risk } from '../../model/plan.js';
+import type { FieldChange, ImportFileName, ImportRow, Operation, OperationReason, Risk } from '../../model/plan.js';
 
 export const norm = (v: Cell | undefined): string | null => (v === undefined || v === null || v === '' ? null : v);
 
