@@ -29,7 +29,7 @@ function isoDate(value: string): string {
   return value;
 }
 
-const formatOption = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
+const formatOption = (formats = ['text', 'json']) => new Option('--format <format>', 'output format').choices(formats).default('text');
 
 export function buildProgram(output: Output, setExitCode: (code: number) => void): Command {
   const program = new Command('rosterops')
@@ -106,7 +106,8 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
   program.command('show')
     .description('render a saved plan file')
     .argument('<plan>', 'plan file written by `plan --out`')
-    .addOption(formatOption())
+    .addOption(formatOption(['text', 'json', 'markdown']))
+    .option('--environment <name>', 'environment named in the Markdown comment', 'production')
     .option('--limit <n>', 'operations listed per entity and action', positiveInt, 50)
     .option('--show-personal-data', 'show names and e-mails')
     .action((file: string, opts: Parameters<typeof showCommand>[2]) => run(() => showCommand(output, file, opts))());

@@ -9,6 +9,7 @@ import type { Config } from '../../policy/types.js';
 import { readCanvasReport } from '../../readers/canvas-report.js';
 import { readOneRoster } from '../../readers/oneroster.js';
 import { connectCanvas } from '../../canvas/live.js';
+import { renderPlanComment } from '../../render/markdown.js';
 import { renderText } from '../../render/text.js';
 import { printWarnings, type Output } from '../output.js';
 
@@ -104,8 +105,16 @@ export async function planCommand(output: Output, flags: PlanFlags): Promise<num
   return flags.detailedExitcode ? detailedExitCode(plan) : ExitCode.ok;
 }
 
-export async function showCommand(output: Output, file: string, flags: { format: 'text' | 'json'; limit: number; showPersonalData?: boolean }): Promise<number> {
+export async function showCommand(
+  output: Output, file: string, flags: { format: 'text' | 'json' | 'markdown'; limit: number; showPersonalData?: boolean; environment: string },
+): Promise<number> {
   const plan = await readPlanFile(resolve(file));
-  output.out(renderPlan(output, plan, flags));
+  if (flags.format === 'markdown') {
+    // The pull-request comment as it would be posted (masked unless asked), parts separated by a rule.
+    const parts = renderPlanComment(plan, { environment: flags.environment, showPersonalData: flags.showPersonalData ?? false });
+    output.out(parts.join('\n\n---\n\n') + '\n');
+    return ExitCode.ok;
+  }
+  output.out(renderPlan(output, plan, { ...flags, format: flags.format }));
   return ExitCode.ok;
 }
