@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Where would `rosterops plan` read Canvas from? Used by the workflows and the composite action to
+// decide, before planning, whether a plan needs CANVAS_TOKEN (live) or runs offline (snapshot).
+//
+//   node .github/actions/rosterops/canvas-source.mjs [CONFIG_DIR] [PLAN_ARGS...]
+//
+// Prints two `key=value` lines, ready for $GITHUB_OUTPUT:
+//   source=live|offline|unknown   live: reads Canvas over HTTP and needs the token
+//   token-env=NAME                the environment variable the token is read from (sources.canvas.tokenEnv)
+//
+// Same rule as `rosterops plan` (engine/cli/commands/plan.ts, planSources): --canvas-snapshot wins,
+// then --canvas-url, then the policy's snapshot, then the policy's URL. The policies are read with the
+// engine's own loader (dist/, built by `npm ci` in the rosterops checkout this file belongs to), so
+// file merging, defaults and relative paths are the engine's. Invalid policies print `source=unknown`
+// and exit 0: `rosterops validate` / `plan` report the real problems with file:line:column.
+const [configDir = 'policies', ...planArgs] = process.argv.slice(2);
+
+const flag = (name) => planArgs.some((a) => a === name || a.startsWith(`${name}=`));
+
+let source = 'unknown';
+let tokenEnv = 'CANVAS_TOKEN';
+try {
+  const { loadPolicies } = await import(new URL('../../../dist/engine/policy/load.js', import.meta.url).href);
+  const { resolve } = await import('node:path');
+  const { config } = await loadPolicies(resolve(configDir));
+  const canvas = config.sources.canvas;
+  tokenEnv = canvas.tokenEnv || tokenEnv;
+  const live = !flag('--canvas-snapshot') && (flag('--canvas-url') || (!canvas.snapshot && Boolean(canvas.url)));
+  source = live ? 'live' : 'offline';
+} catch (err) {
+  const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  process.stderr.write(`canvas-source: could not read the policies in ${configDir}: ${message}\n`);
+}
+if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tokenEnv)) tokenEnv = 'CANVAS_TOKEN';
+process.stdout.write(`source=${source}\ntoken-env=${tokenEnv}\n`);
