@@ -68,6 +68,7 @@ export function diffEnrollments(
       rows: [enrollmentRow(d, ownsStatus ? d.status : before)], role: d.role, account: d.account, term: d.term,
     }));
   }
+  if (rule.manual === 'flag') flagManualEnrollments(actual, wanted, keyOfActual, plan);
   if (rule.missing === 'ignore') return;
   const target = DROP_STATUS[rule.missing];
   const courseTerm = new Map<string, { account: string | null; term: string | null }>();
@@ -86,4 +87,23 @@ export function diffEnrollments(
       rows: [enrollmentRow(a, target)], role: a.role, account: place?.account ?? null, term: place?.term ?? null,
     }));
   }
+}
+
+/** One risk for all live enrollments made by hand that the SIS does not have (they are left alone). */
+function flagManualEnrollments(
+  actual: CanvasState, wanted: Set<string>, keyOf: (a: EnrollmentRecord) => string | null, plan: PlanBuilder,
+): void {
+  const keys: string[] = [];
+  for (const a of actual.enrollments) {
+    if (a.created_by_sis || a.status === 'deleted') continue;
+    const key = keyOf(a) ?? `canvas:${a.canvas_enrollment_id}`;
+    if (!wanted.has(key)) keys.push(key);
+  }
+  if (keys.length === 0) return;
+  keys.sort();
+  plan.risk({
+    kind: 'manual-object', entity: 'enrollments', keys: keys.slice(0, 50),
+    explanation: `${keys.length} enrollment(s) were made by hand in Canvas and are not in the SIS; the sync leaves them alone`,
+    suggestedFix: 'Add them to the SIS if they should be managed, remove them in Canvas, or set rules.enrollments.manual: ignore to stop flagging them.',
+  });
 }
