@@ -100,6 +100,7 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .option('--repository <owner/name>', 'repository (default: GITHUB_REPOSITORY)')
     .option('--sha <commit>', 'commit for the check run (default: the pull request head, else GITHUB_SHA)')
     .option('--show-personal-data', 'show names and e-mails in the comment (default: masked; policy showPersonalData)')
+    .option('--config <dir>', 'policy directory whose showPersonalData switch applies', 'policies')
     .option('--dry-run', 'print the comment and what would be posted; write nothing')
     .action((opts: CommentFlags) => run(() => commentCommand(output, opts))());
 

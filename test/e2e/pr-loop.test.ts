@@ -47,8 +47,8 @@ async function plan(file = 'plan.json') {
   return { ...r, file: join(ws.dir, file) };
 }
 
-async function comment(file: string): Promise<void> {
-  const code = await commentCommand(quiet(), { plan: file, pr: PR, environment: 'production' }, { env: env(), github: { pacing: 'none', retryDelayUnitMs: 1 } });
+async function comment(file: string, config?: string): Promise<void> {
+  const code = await commentCommand(quiet(), { plan: file, pr: PR, environment: 'production', ...(config ? { config } : {}) }, { env: env(), github: { pacing: 'none', retryDelayUnitMs: 1 } });
   expect(code).toBe(0);
 }
 
@@ -132,6 +132,15 @@ describe('pull-request loop', () => {
     const sent = github.receivedBodies().join('\n');
     for (const personal of ['Ana Diaz', 'ana.diaz@', 'adiaz', 'Bo Chen', 'cy.park']) expect(sent).not.toContain(personal);
     expect(sent).not.toContain(CANVAS_TOKEN);
+  });
+
+  it('shows names only where the policy says the repository is private (showPersonalData: true)', async () => {
+    const p = await plan();
+    await comment(p.file, ws.policies);
+    expect(github.commentsOn(REPO, PR)[0]!.body).not.toContain('Ana Diaz');
+    ws.write('policies/main.yaml', `${readFileSync(join(ws.policies, 'main.yaml'), 'utf8')}showPersonalData: true\n`);
+    await comment(p.file, ws.policies);
+    expect(github.commentsOn(REPO, PR)[0]!.body).toContain('Ana Diaz');
   });
 
   it('nightly sync: outside guards it opens an approval pull request (real git); merging the record lets apply go', async () => {

@@ -14,6 +14,7 @@ import type { Plan } from '../../model/plan.js';
 import { readPlanFile } from '../../plan/plan-file.js';
 import { isValidEnvironment } from '../../render/comment-marker.js';
 import { planHeadline, renderPlanComment } from '../../render/markdown.js';
+import { loadPolicies } from '../../policy/load.js';
 import { registerSecret } from '../../util/redact.js';
 import type { Output } from '../output.js';
 
@@ -23,6 +24,8 @@ export interface CommentFlags {
   environment: string;
   repository?: string;
   showPersonalData?: boolean;
+  /** Policy directory whose `showPersonalData` applies when the flag is not given. */
+  config?: string;
   dryRun?: boolean;
   sha?: string;
 }
@@ -131,7 +134,7 @@ export async function commentCommand(output: Output, flags: CommentFlags, contex
   const prHead = flags.sha ?? event.headSha ?? (pr !== undefined ? (await host.getPullRequest(pr)).head.sha || undefined : undefined);
   const sha = prHead ?? (env.GITHUB_SHA || undefined);
   const parts = renderPlanComment(plan, {
-    environment: flags.environment, showPersonalData: flags.showPersonalData ?? false,
+    environment: flags.environment, showPersonalData: flags.showPersonalData ?? await policyShowsPersonalData(flags.config),
     ...(sha ? { commit: sha } : {}), ...(repository ? { repository } : {}),
   });
   if (flags.dryRun) {
@@ -181,5 +184,15 @@ async function publishVerdict(
     output.err(`warning: the token may not create check runs (${err.message}); setting a commit status instead\n`);
     await host.setCommitStatus({ sha: at.sha, state: commitState(plan), context: name, description: title, ...(at.commentUrl ? { targetUrl: at.commentUrl } : {}) });
     output.out(`commit status "${name}": ${commitState(plan)}\n`);
+  }
+}
+
+/** The policy switch for private repositories; any doubt (no policies, invalid policies) masks. */
+async function policyShowsPersonalData(dir: string | undefined): Promise<boolean> {
+  if (!dir) return false;
+  try {
+    return (await loadPolicies(resolve(dir))).config.showPersonalData;
+  } catch {
+    return false;
   }
 }
