@@ -1,0 +1,150 @@
+/**
+ * Package access: the export as a folder or a zip, file names matched case-insensitively, and the
+ * digest of the files read.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { unzipSync } from 'fflate';
+import { DataError } from '../../errors.js';
+
+// The data files rosterops reads, by their canonical (spec) names.
+
+export type DataFile = 'orgs' | 'academicSessions' | 'courses' | 'classes' | 'users' | 'enrollments' | 'roles';
+
+export const DATA_FILES: readonly DataFile[] = ['orgs', 'academicSessions', 'courses', 'classes', 'users', 'enrollments', 'roles'];
+export const MANIFEST = 'manifest.csv';
+const WANTED_NAMES = new Set([MANIFEST.toLowerCase(), ...DATA_FILES.map((f) => `${f.toLowerCase()}.csv`)]);
+
+export function fileNameOf(key: DataFile): string {
+  return `${key}.csv`;
+}
+
+export interface PackageFile {
+  /** Spec spelling (`academicSessions.csv`), used for the digest so renaming case does not change it. */
+  canonicalName: string;
+  /** What the user sees in messages and source rows, e.g. `export.zip:users.csv`. */
+  label: string;
+  bytes: Uint8Array;
+}
+
+export interface RosterPackage {
+  /** Every CSV in the package: lower-case name → name as stored. */
+  names: Map<string, string>;
+  /** The files this reader uses, loaded, by lower-case name. */
+  loaded: Map<string, PackageFile>;
+  /** Label for a file name (present or not), e.g. for a "users.csv is missing" message. */
+  labelFor(name: string): string;
+}
+
+export async function openPackage(path: string, label: string | undefined): Promise<RosterPackage> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(path)).isDirectory();
+  } catch {
+    throw new DataError('oneroster.not-found', `${path} does not exist`, { file: path }, 'Give the path of the OneRoster export: a folder of CSV files or the .zip your SIS produced.');
+  }
+  if (isDirectory) return openDirectory(path, label);
+  if (path.toLowerCase().endsWith('.zip')) return openZip(path, label ?? basename(path));
+  throw new DataError('oneroster.not-a-package', `${path} is neither a folder nor a .zip`, { file: path }, 'Give the folder holding manifest.csv, users.csv, ... or the OneRoster .zip itself.');
+}
+
+function prefixer(label: string | undefined): (name: string) => string {
+  return label ? (name) => `${label}:${name}` : (name) => name;
+}
+
+async function openDirectory(dir: string, label: string | undefined): Promise<RosterPackage> {
+  const labelFor = prefixer(label);
+  const names = new Map<string, string>();
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isDirectory() || isIgnoredName(entry.name) || !entry.name.toLowerCase().endsWith('.csv')) continue;
+    addUniqueName(names, entry.name, labelFor);
+  }
+  const loaded = new Map<string, PackageFile>();
+  await Promise.all([...names].filter(([lower]) => WANTED_NAMES.has(lower)).map(async ([lower, name]) => {
+    const bytes = new Uint8Array(await readFile(join(dir, name)));
+    loaded.set(lower, { canonicalName: canonicalNameOf(lower), label: labelFor(name), bytes });
+  }));
+  return { names, loaded, labelFor };
+}
+
+async function openZip(path: string, label: string): Promise<RosterPackage> {
+  const labelFor = prefixer(label);
+  const entries: { path: string; folder: string; name: string }[] = [];
+  let unzipped: Record<string, Uint8Array>;
+  try {
+    unzipped = unzipSync(new Uint8Array(await readFile(path)), {
+      filter: (file) => {
+        const entry = zipEntryOf(file.name);
+        if (!entry) return false;
+        entries.push(entry);
+        return WANTED_NAMES.has(entry.name.toLowerCase());
+      },
+    });
+  } catch (err) {
+    throw new DataError('oneroster.zip-invalid', `${label} is not a readable zip: ${(err as Error).message}`, { file: label },
+      'Download the export again; if it keeps failing, unzip it yourself and point rosterops at the folder.', { cause: err });
+  }
+  const folder = chooseZipFolder(entries, label);
+  const names = new Map<string, string>();
+  const loaded = new Map<string, PackageFile>();
+  for (const entry of entries) {
+    if (entry.folder !== folder) continue;
+    const lower = addUniqueName(names, entry.name, labelFor);
+    const bytes = unzipped[entry.path];
+    if (bytes) loaded.set(lower, { canonicalName: canonicalNameOf(lower), label: labelFor(entry.name), bytes });
+  }
+  return { names, loaded, labelFor };
+}
+
+/** A CSV entry of a zip, split into folder and name; null for folders, dotfiles, macOS metadata and non-CSV files. */
+function zipEntryOf(path: string): { path: string; folder: string; name: string } | null {
+  if (path.endsWith('/')) return null;
+  const parts = path.split('/');
+  if (parts.some((p) => p === '__MACOSX' || isIgnoredName(p))) return null;
+  const name = parts.pop()!;
+  if (!name.toLowerCase().endsWith('.csv')) return null;
+  return { path, folder: parts.join('/'), name };
+}
+
+/** The spec wants files at the zip root; many zips wrap them in one folder. Anything else is ambiguous. */
+function chooseZipFolder(entries: readonly { folder: string }[], label: string): string {
+  const folders = [...new Set(entries.map((e) => e.folder))].sort();
+  if (folders.length === 0) {
+    throw new DataError('oneroster.zip-empty', `${label} holds no CSV files`, { file: label }, 'Check that this is the OneRoster export (manifest.csv, orgs.csv, users.csv, ...).');
+  }
+  if (folders.includes('')) return '';
+  if (folders.length === 1) return folders[0]!;
+  throw new DataError('oneroster.zip-layout', `${label} holds CSV files in several folders (${folders.join(', ')}), so it is not clear which export to read`, { file: label },
+    'Put the OneRoster files at the root of the zip (the spec requires it), or unzip it and point rosterops at the right folder.');
+}
+
+function isIgnoredName(name: string): boolean {
+  return name.startsWith('.');
+}
+
+function addUniqueName(names: Map<string, string>, name: string, labelFor: (n: string) => string): string {
+  const lower = name.toLowerCase();
+  const other = names.get(lower);
+  if (other !== undefined) {
+    throw new DataError('oneroster.duplicate-file', `the export holds both ${labelFor(other)} and ${labelFor(name)}; file names are matched ignoring case`, { file: labelFor(name) },
+      'Keep one of the two files.');
+  }
+  names.set(lower, name);
+  return lower;
+}
+
+function canonicalNameOf(lower: string): string {
+  if (lower === MANIFEST) return MANIFEST;
+  return DATA_FILES.map(fileNameOf).find((n) => n.toLowerCase() === lower) ?? lower;
+}
+
+export function digestOf(files: Map<string, PackageFile>): string {
+  const hash = createHash('sha256');
+  const sorted = [...files.values()].sort((a, b) => (a.canonicalName < b.canonicalName ? -1 : a.canonicalName > b.canonicalName ? 1 : 0));
+  for (const f of sorted) {
+    hash.update(`${f.canonicalName}\u0000${f.bytes.length}\u0000`);
+    hash.update(f.bytes);
+  }
+  return hash.digest('hex');
+}

@@ -1,0 +1,88 @@
+/** The row loop every file shares: sourcedId present and unique, status honoured, then the file's own reading. */
+import { rowNumberOf } from '../../util/csv.js';
+import { cell, invalidValue, requiredCell } from './cells.js';
+import { earlierRowsOfRepeatedIds } from './id-table.js';
+import { rows, type Problems, type RepeatedWarning } from './problems.js';
+import type { Registry } from './registry.js';
+import { columnOf, type BoundColumn, type Sheet } from './sheet.js';
+
+const TOBEDELETED_SKIPPED: RepeatedWarning = {
+  code: 'oneroster.tobedeleted-skipped',
+  message: (n, example) => `${n === 1 ? '1 row' : `${n} rows`} with status tobedeleted (or the 1.0 "inactive") treated as not in the export (first: "${example}")`,
+  hint: 'Nothing to do if these records were meant to go; rosterops plans their removal like any record missing from the export.',
+};
+const STATUS_IN_BULK: RepeatedWarning = {
+  code: 'oneroster.status-in-bulk',
+  message: (n, example) => `${rows(n, 'carries', 'carry')} a status ("${example}" first) although this is a bulk file, where status must be blank; the values are honoured`,
+  hint: 'In a bulk export leave status and dateLastModified empty; use tobedeleted only in delta files.',
+};
+const STATUS_MISSING_IN_DELTA: RepeatedWarning = {
+  code: 'oneroster.status-missing',
+  message: (n) => `${rows(n, 'has', 'have')} no status in this delta file; read as active`,
+  hint: 'Delta files must give every row a status (active or tobedeleted).',
+};
+
+/**
+ * One pass over a sheet's rows, doing what every file shares: sourcedId present and unique,
+ * status honoured (tobedeleted rows go to `registry.deleted`), then `visit` for each live row.
+ */
+export function forEachLiveRow<T extends { sourcedId: string }>(
+  sheet: Sheet, registry: Registry<T>, problems: Problems, what: string,
+  visit: (row: readonly string[], i: number, id: string) => void,
+): void {
+  const { table, file } = sheet;
+  const idCol = columnOf(sheet, 'sourcedId');
+  const statusCol = columnOf(sheet, 'status');
+  const rowsOf = table.rows;
+  const ids = new Array<string>(rowsOf.length);
+  for (let i = 0; i < rowsOf.length; i++) ids[i] = cell(rowsOf[i]!, idCol.index);
+  const earlierRows = earlierRowsOfRepeatedIds(ids);
+  for (let i = 0; i < rowsOf.length; i++) {
+    const row = rowsOf[i]!;
+    const id = ids[i]!;
+    if (id === '') {
+      requiredCell(sheet, row, i, idCol, problems, what);
+      continue;
+    }
+    if (earlierRows !== null && earlierRows[i] !== -1) {
+      reportDuplicateId(sheet, i, earlierRows[i]!, id, problems);
+      registry.broken.add(id);
+      continue;
+    }
+    const status = readStatus(sheet, row, i, statusCol, problems);
+    if (status === 'invalid') {
+      registry.broken.add(id);
+      continue;
+    }
+    if (status === 'tobedeleted') {
+      registry.deleted.add(id);
+      problems.repeat(TOBEDELETED_SKIPPED, file, rowNumberOf(table, i), 'status', id);
+      continue;
+    }
+    visit(row, i, id);
+  }
+}
+
+function reportDuplicateId(sheet: Sheet, i: number, first: number, id: string, problems: Problems): void {
+  const line = rowNumberOf(sheet.table, i);
+  const firstLine = rowNumberOf(sheet.table, first);
+  problems.error({
+    code: 'oneroster.duplicate-id', file: sheet.file, line, field: 'sourcedId',
+    message: `${sheet.file}:${line} duplicates sourcedId "${id}" first seen at ${sheet.file}:${firstLine}`,
+    hint: 'Each record must have its own sourcedId: remove the repeated row, or give it a different id.',
+  });
+}
+
+function readStatus(sheet: Sheet, row: readonly string[], i: number, col: BoundColumn, problems: Problems): 'active' | 'tobedeleted' | 'invalid' {
+  const value = cell(row, col.index);
+  if (value === '') {
+    if (sheet.mode === 'delta') problems.repeat(STATUS_MISSING_IN_DELTA, sheet.file, rowNumberOf(sheet.table, i), 'status', '');
+    return 'active';
+  }
+  if (sheet.mode === 'bulk') problems.repeat(STATUS_IN_BULK, sheet.file, rowNumberOf(sheet.table, i), 'status', value);
+  const lower = value === 'active' || value === 'tobedeleted' ? value : value.toLowerCase();
+  if (lower === 'active') return 'active';
+  if (lower === 'tobedeleted' || lower === 'inactive') return 'tobedeleted';
+  invalidValue(sheet, i, col, value, 'active, tobedeleted (or blank in a bulk file)', problems);
+  return 'invalid';
+}
