@@ -125,6 +125,8 @@ describe('pull-request loop', () => {
     expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toMatch(/approved plan sha256:[0-9a-f]+, but the plan is now/);
     expect(sisImportCount()).toBe(0);
+    // The reviewers are told on the pull request what happened.
+    expect(github.commentsOn(REPO, PR).some((c) => c.body.includes('the plan changed since it was approved'))).toBe(true);
   });
 
   it('never sends names or e-mails to GitHub (masked by default)', async () => {

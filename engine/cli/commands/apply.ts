@@ -9,7 +9,7 @@ import { GitHubHost } from '../../github/github.js';
 import type { Plan } from '../../model/plan.js';
 import type { Config } from '../../policy/types.js';
 import { connectCanvas } from '../../canvas/live.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, PlanRefusedError } from '../../errors.js';
 import { readPlanFile } from '../../plan/plan-file.js';
 import type { Output } from '../output.js';
 import { loadConfig, progressPrinter, sisReader, type SourceFlags } from './plan.js';
@@ -41,8 +41,32 @@ async function gatherApproval(flags: ApplyFlags, plan: Plan, config: Config, env
     const prs = flags.pr ? [flags.pr] : sha ? (await host.pullRequestsForCommit(sha)).map((p) => p.number) : [];
     if (prs.length === 0) log('no pull request found for this commit: only approval records can approve this plan');
     for (const pr of prs) reviews.push(await approvalsOnPullRequest(host, pr, flags.environment, config.guards.approvals));
+    try {
+      return decideApproval(plan, { records, reviews }, config.guards, flags.environment);
+    } catch (err) {
+      // The data moved after approval: say so where the reviewers are, then refuse.
+      if (err instanceof PlanRefusedError && err.code === 'apply.approval-stale') {
+        for (const r of reviews.filter((x) => x.planId && x.planId !== plan.planId)) {
+          await host.createComment(r.pr, staleApprovalComment(r.planId!, plan));
+        }
+      }
+      throw err;
+    }
   }
   return decideApproval(plan, { records, reviews }, config.guards, flags.environment);
+}
+
+function staleApprovalComment(approved: string, plan: Plan): string {
+  const counts = Object.entries(plan.summary).map(([entity, actions]) =>
+    `${entity}: ${Object.entries(actions ?? {}).map(([a, n]) => `${n} ${a}`).join(', ')}`).join('; ');
+  return [
+    `⚠️ **rosterops apply stopped: the plan changed since it was approved.**`,
+    '',
+    `Approved: \`${approved}\`  `,
+    `Now: \`${plan.planId}\` (${counts || 'no operations'})`,
+    '',
+    'Canvas or the SIS changed between approval and merge, and the difference is not within guards. Nothing was applied. Re-run the plan (or wait for the nightly sync\'s approval pull request) and approve the new planId.',
+  ].join('\n');
 }
 
 export async function applyCommand(output: Output, flags: ApplyFlags, env: NodeJS.ProcessEnv = process.env): Promise<number> {
