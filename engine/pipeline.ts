@@ -6,6 +6,7 @@ import type { Diagnostic } from './errors.js';
 import type { CanvasState } from './model/canvas.js';
 import type { SisSnapshot } from './model/oneroster.js';
 import type { Plan } from './model/plan.js';
+import type { DesiredState } from './plan/desired.js';
 import { computePlan } from './plan/plan.js';
 import { transform } from './plan/transform.js';
 import type { Config } from './policy/types.js';
@@ -17,8 +18,6 @@ export interface Sources {
 
 export interface PlanRun {
   plan: Plan;
-  sis: SisSnapshot;
-  canvas: CanvasState;
   warnings: Diagnostic[];
 }
 
@@ -27,10 +26,20 @@ export function todayIn(timeZone: string, now: Date = new Date()): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 }
 
+/**
+ * One side at a time: the SIS export is read and transformed, and let go, before the Canvas state
+ * is read. At 200,000 students the SIS snapshot, the Canvas state and the desired state are each a
+ * few hundred megabytes; holding the three at once is what would not fit.
+ */
 export async function runPlanPipeline(config: Config, sources: Sources, asOf: string | null): Promise<PlanRun> {
-  const [sis, canvas] = await Promise.all([sources.readSis(), sources.readCanvas()]);
   const day = asOf ?? config.asOf ?? todayIn(config.timezone);
-  const desired = transform(sis, config, day);
-  const plan = computePlan(desired, canvas, config, { config: config.digest, sis: sis.digest, canvas: canvas.digest, asOf: day });
-  return { plan, sis, canvas, warnings: [...sis.warnings, ...canvas.warnings] };
+  const sis = await readAndTransform(config, sources, day);
+  const canvas = await sources.readCanvas();
+  const plan = computePlan(sis.desired, canvas, config, { config: config.digest, sis: sis.digest, canvas: canvas.digest, asOf: day });
+  return { plan, warnings: [...sis.warnings, ...canvas.warnings] };
+}
+
+async function readAndTransform(config: Config, sources: Sources, day: string): Promise<{ desired: DesiredState; digest: string; warnings: Diagnostic[] }> {
+  const sis = await sources.readSis();
+  return { desired: transform(sis, config, day), digest: sis.digest, warnings: sis.warnings };
 }

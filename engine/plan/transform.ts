@@ -6,22 +6,40 @@ import { DataError, fromDiagnostics, type Diagnostic } from '../errors.js';
 import type { OrAcademicSession, OrClass, OrEnrollment, OrOrg, OrUser, SisSnapshot, SourceRow } from '../model/oneroster.js';
 import type { AuthRule, Config, Template, UserFormulas } from '../policy/types.js';
 import { calendarDateToUtc } from '../util/dates.js';
+import { Ordinals } from './keys.js';
 import type {
   DesiredAccount, DesiredCourse, DesiredEnrollment, DesiredSection, DesiredState, DesiredTerm, DesiredTermOverride, DesiredUser,
 } from './desired.js';
 
 const originOf = (s: SourceRow): string => `${s.file}:${s.row}`;
 
-/** Collects id collisions and empty ids so they are all reported at once. */
+/**
+ * Collects id collisions and empty ids so they are all reported at once.
+ *
+ * Exact mode checks each id as it is claimed, and reports problems in order. The first attempt
+ * at a transform is optimistic instead: ids are only recorded, and checked together at the end
+ * with a sort of their hashes (a Map of 200,000 fresh strings, probed and filled once per claim,
+ * was the slowest part of building users). Any problem found that way makes the transform run
+ * again in exact mode, so what is reported never depends on the mode.
+ */
 class IdRegistry {
   private readonly seen = new Map<string, SourceRow>();
+  private readonly keys: string[] = [];
+  private conflict = false;
+
   constructor(
     private readonly what: string,
     private readonly problems: Diagnostic[],
     private readonly foldCase = false,
+    private readonly optimistic = false,
   ) {}
 
   claim(id: string, source: SourceRow, formula: Template): boolean {
+    if (this.optimistic) {
+      if (id.trim() === '') this.conflict = true;
+      else this.keys.push(this.foldCase ? id.toLowerCase() : id);
+      return !this.conflict;
+    }
     if (id.trim() === '') {
       this.problems.push({
         severity: 'error', code: 'formula.empty-id', file: source.file, line: source.row,
@@ -43,10 +61,56 @@ class IdRegistry {
     this.seen.set(key, source);
     return true;
   }
+
+  /** Optimistic mode: whether every id claimed was non-empty and no two were the same. */
+  clean(): boolean {
+    return !this.conflict && !hasDuplicate(this.keys);
+  }
+}
+
+/** Whether two of the strings are equal: their hashes are sorted, and only equal hashes compared. */
+function hasDuplicate(keys: readonly string[]): boolean {
+  const n = keys.length;
+  if (n < 2) return false;
+  if (n < 1024) return new Set(keys).size !== n;
+  const hashes = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const key = keys[i]!;
+    let h = 0x811c9dc5;
+    for (let k = 0; k < key.length; k++) h = Math.imul(h ^ key.charCodeAt(k), 0x01000193);
+    hashes[i] = h;
+  }
+  // LSD radix sort of the indexes by hash, 16 bits per pass.
+  let order = new Int32Array(n);
+  let spare = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let shift = 0; shift < 32; shift += 16) {
+    const counts = new Int32Array(0x10001);
+    for (let i = 0; i < n; i++) counts[((hashes[order[i]!]! >>> shift) & 0xffff) + 1]!++;
+    for (let d = 1; d <= 0x10000; d++) counts[d]! += counts[d - 1]!;
+    for (let i = 0; i < n; i++) {
+      const at = order[i]!;
+      spare[counts[(hashes[at]! >>> shift) & 0xffff]!++] = at;
+    }
+    [order, spare] = [spare, order];
+  }
+  for (let a = 0; a < n; ) {
+    let b = a + 1;
+    while (b < n && hashes[order[b]!] === hashes[order[a]!]) b++;
+    for (let x = a + 1; x < b; x++) for (let y = a; y < x; y++) if (keys[order[x]!] === keys[order[y]!]) return true;
+    a = b;
+  }
+  return false;
 }
 
 export function transform(sis: SisSnapshot, config: Config, asOf: string): DesiredState {
-  return new Transformer(sis, config, asOf).run();
+  try {
+    const desired = new Transformer(sis, config, asOf, false).run();
+    if (desired) return desired;
+  } catch {
+    // Rerun exactly below: it reports the problem, or (if only the optimistic run tripped) succeeds.
+  }
+  return new Transformer(sis, config, asOf, true).run()!;
 }
 
 class Transformer {
@@ -59,18 +123,24 @@ class Transformer {
   private readonly accountOf = new Map<string, string>();
   /** OneRoster session sourcedId → desired term. */
   private readonly termOf = new Map<string, DesiredTerm>();
-  /** OneRoster class sourcedId → its Canvas course and section. */
-  private readonly placementOf = new Map<string, { course: DesiredCourse; section: DesiredSection }>();
+  /** OneRoster class sourcedId → its Canvas course and section (and the section's position). */
+  private readonly placementOf = new Map<string, { course: DesiredCourse; section: DesiredSection; ordinal: number }>();
   /** Canvas term_id → the SIS's exclusive end day (YYYY-MM-DD), for the exit-date alignment. */
   private readonly termEndDay = new Map<string, string>();
-  /** OneRoster user sourcedId → desired user. */
-  private readonly userOf = new Map<string, DesiredUser>();
+  /** OneRoster user sourcedId → position of the desired user in `desiredUsers`. */
+  private readonly userOrdinalOf = new Map<string, number>();
+  private desiredUsers: DesiredUser[] = [];
+  /** Context objects of schools, terms and courses, built once each and shared by every record's formula context. */
+  private readonly orgContexts = new Map<OrOrg, Record<string, string>>();
   private readonly inScopeSchools: Set<string> | null;
+  private readonly registries: IdRegistry[] = [];
 
   constructor(
     private readonly sis: SisSnapshot,
     private readonly config: Config,
     private readonly asOf: string,
+    /** Whether ids are checked as they are claimed (see IdRegistry); the optimistic run is the first one. */
+    private readonly exact: boolean,
   ) {
     for (const o of sis.orgs) this.orgs.set(o.sourcedId, o);
     for (const s of sis.academicSessions) this.sessions.set(s.sourcedId, s);
@@ -78,15 +148,24 @@ class Transformer {
     this.inScopeSchools = config.scope.schools ? new Set(config.scope.schools) : null;
   }
 
-  run(): DesiredState {
+  /** The desired state; null when an optimistic run found id problems (run again exactly to report them). */
+  run(): DesiredState | null {
     const accounts = this.accounts();
     const terms = this.terms();
     const termOverrides = this.termOverrides(terms);
     const { courses, sections } = this.coursesAndSections();
     const users = this.users();
+    this.desiredUsers = users;
     const enrollments = this.enrollments();
+    if (!this.exact && !this.registries.every((r) => r.clean())) return null;
     if (this.problems.length > 0) throw fromDiagnostics(DataError, this.problems.slice(0, 50));
     return { accounts, terms, termOverrides, courses, sections, users, enrollments, notes: this.notes };
+  }
+
+  private registry(what: string, foldCase = false): IdRegistry {
+    const registry = new IdRegistry(what, this.problems, foldCase, !this.exact);
+    this.registries.push(registry);
+    return registry;
   }
 
   private isSchoolInScope(org: OrOrg): boolean {
@@ -94,7 +173,7 @@ class Transformer {
   }
 
   private accounts(): DesiredAccount[] {
-    const ids = new IdRegistry('account_id', this.problems);
+    const ids = this.registry('account_id');
     const formulas = this.config.identifiers.accounts;
     const built: [OrOrg, DesiredAccount][] = [];
     for (const org of this.sis.orgs) {
@@ -120,7 +199,7 @@ class Transformer {
     const { sessionTypes, terms: termFilter } = this.config.scope;
     const types = new Set(sessionTypes.map((t) => t.toLowerCase()));
     const allowed = termFilter ? new Set(termFilter) : null;
-    const ids = new IdRegistry('term_id', this.problems);
+    const ids = this.registry('term_id');
     const formulas = this.config.identifiers.terms;
     const overrides = new Map(this.config.termOverrides.map((o) => [o.term, o]));
     const tz = this.config.timezone;
@@ -210,8 +289,8 @@ class Transformer {
     const grouping = this.config.rules.courses.grouping;
     const cf = this.config.identifiers.courses;
     const sf = this.config.identifiers.sections;
-    const courseIds = new IdRegistry('course_id', this.problems);
-    const sectionIds = new IdRegistry('section_id', this.problems);
+    const courseIds = this.registry('course_id');
+    const sectionIds = this.registry('section_id');
     const courses: DesiredCourse[] = [];
     const sections: DesiredSection[] = [];
     const courseByGroup = new Map<string, DesiredCourse>();
@@ -249,8 +328,8 @@ class Transformer {
         integration_id: sf.integration_id ? sf.integration_id.render(ctx) || null : null, start_date: null, end_date: null,
         origin: originOf(cls.source), account, term: term.term_id,
       };
+      this.placementOf.set(cls.sourcedId, { course, section, ordinal: sections.length });
       sections.push(section);
-      this.placementOf.set(cls.sourcedId, { course, section });
     }
     if (outOfTerm > 0) this.notes.push(`${outOfTerm} class(es) belong to no synced term and are not synced (scope.sessionTypes / scope.terms)`);
     return { courses, sections };
@@ -312,8 +391,8 @@ class Transformer {
 
   private users(): DesiredUser[] {
     const roles = new Set(this.config.scope.roles);
-    const userIds = new IdRegistry('user_id', this.problems);
-    const logins = new IdRegistry('login_id', this.problems, true);
+    const userIds = this.registry('user_id');
+    const logins = this.registry('login_id', true);
     const out: DesiredUser[] = [];
     for (const u of this.sis.users) {
       if (!roles.has(u.role)) continue;
@@ -328,8 +407,8 @@ class Transformer {
       if (!logins.claim(loginId, u.source, formulas.login_id)) continue;
       const user = buildUser(u, ctx, formulas, userId, loginId, school ? this.accountOf.get(school.sourcedId) ?? null : null);
       user.authentication_provider_id = this.authProvider(u, user);
+      this.userOrdinalOf.set(u.sourcedId, out.length);
       out.push(user);
-      this.userOf.set(u.sourcedId, user);
     }
     return out;
   }
@@ -354,8 +433,15 @@ class Transformer {
       preferredGivenName: u.preferredGivenName, preferredFamilyName: u.preferredFamilyName, identifier: u.identifier,
       email: u.email, sms: u.sms, phone: u.phone, role: u.role, grades: u.grades.join(','), grade: u.grades[0] ?? '',
       enabledUser: String(u.enabledUser), orgSourcedIds: u.orgSourcedIds.join(','),
-      school: school ? orgContext(school) : emptyOrgContext(), userIds, metadata: u.metadata,
+      school: school ? this.orgContextOf(school) : emptyOrgContext(), userIds, metadata: u.metadata,
     };
+  }
+
+  /** A school's formula context, shared (formulas only read their context). */
+  private orgContextOf(org: OrOrg): Record<string, string> {
+    let ctx = this.orgContexts.get(org);
+    if (!ctx) this.orgContexts.set(org, (ctx = orgContext(org)));
+    return ctx;
   }
 
   private authProvider(u: OrUser, user: DesiredUser): string | null {
@@ -365,29 +451,64 @@ class Transformer {
 
   private enrollments(): DesiredEnrollment[] {
     const roleMap = this.config.rules.enrollments.roles;
-    const byKey = new Map<string, DesiredEnrollment>();
+    const n = this.sis.enrollments.length;
+    const candidates: DesiredEnrollment[] = [];
+    // Canvas identity of each candidate (section + user + role), as numbers, for the duplicate check.
+    const sectionOf = new Int32Array(n);
+    const userOf = new Int32Array(n);
+    const roleCodeOf = new Int32Array(n);
+    const roles = new Ordinals();
+    // canvasRole, remembered per OneRoster role (and the secondary-teacher rule).
+    const byRole = new Map<string, string | null>();
+    const secondary = 'teacher:secondary' in roleMap ? roleMap['teacher:secondary'] ?? null : undefined;
+    const roleOf = (e: OrEnrollment): string | null => {
+      if (secondary !== undefined && e.role === 'teacher' && !e.primary) return secondary;
+      let role = byRole.get(e.role);
+      if (role === undefined) byRole.set(e.role, (role = canvasRole(e.role === 'teacher' ? { ...e, primary: true } : e, roleMap)));
+      return role;
+    };
+    const statusOf = this.enrollmentStatusCache();
     let unmapped = 0;
+    // Exports list enrollments class by class: the class of the row above is the likely one.
+    let lastClass: string | null = null;
+    let lastPlacement: { course: DesiredCourse; section: DesiredSection; ordinal: number } | undefined;
     for (const e of this.sis.enrollments) {
-      const placement = this.placementOf.get(e.classSourcedId);
-      const user = this.userOf.get(e.userSourcedId);
-      if (!placement || !user) continue;
-      const role = canvasRole(e, roleMap);
+      if (e.classSourcedId !== lastClass) {
+        lastClass = e.classSourcedId;
+        lastPlacement = this.placementOf.get(lastClass);
+      }
+      const placement = lastPlacement;
+      const userOrdinal = this.userOrdinalOf.get(e.userSourcedId);
+      if (!placement || userOrdinal === undefined) continue;
+      const role = roleOf(e);
       if (role === null) {
         unmapped++;
         continue;
       }
-      const status = this.enrollmentStatus(e, placement.course.term);
-      const key = `${placement.section.section_id}|${user.user_id}|${role}`;
-      const existing = byKey.get(key);
-      // Two SIS rows for one Canvas enrollment (course-term grouping, re-enrolment): active wins.
-      if (existing && (existing.status === 'active' || status !== 'active')) continue;
-      byKey.set(key, {
-        course_id: placement.course.course_id, section_id: placement.section.section_id, user_id: user.user_id, role, status,
-        origin: originOf(e.source), account: placement.course.account, term: placement.course.term,
-      });
+      const k = candidates.length;
+      sectionOf[k] = placement.ordinal;
+      userOf[k] = userOrdinal;
+      roleCodeOf[k] = roles.of(role);
+      candidates.push(new SisEnrollment(
+        placement.course.course_id, placement.section.section_id, this.desiredUsers[userOrdinal]!.user_id, role,
+        statusOf(e, placement.course.term), placement.course.account, placement.course.term, e.source.file, e.source.row,
+      ));
     }
     if (unmapped > 0) this.notes.push(`${unmapped} enrollment(s) have a role that rules.enrollments.roles does not sync`);
-    return [...byKey.values()];
+    return mergeSameIdentity(candidates, sectionOf, userOf, roleCodeOf, this.desiredUsers.length);
+  }
+
+  /** enrollmentStatus, remembered per term and end date (a district has a few dozen distinct end dates). */
+  private enrollmentStatusCache(): (e: OrEnrollment, termId: string | null) => string {
+    const byTerm = new Map<string | null, Map<string, string>>();
+    return (e, termId) => {
+      if (!e.endDate) return this.enrollmentStatus(e, termId);
+      let byEnd = byTerm.get(termId);
+      if (!byEnd) byTerm.set(termId, (byEnd = new Map()));
+      let status = byEnd.get(e.endDate);
+      if (status === undefined) byEnd.set(e.endDate, (status = this.enrollmentStatus(e, termId)));
+      return status;
+    };
   }
 
   /**
@@ -404,6 +525,64 @@ class Transformer {
     }
     return endDay <= this.asOf ? ended : 'active';
   }
+}
+
+/**
+ * A desired enrollment made from a SIS row. Its `origin` (`enrollments.csv:17`) is built when it
+ * is read, which only happens for the few that become operations: a large district has a million
+ * enrollments, and a million origin strings were a tenth of the planner's memory.
+ */
+class SisEnrollment implements DesiredEnrollment {
+  readonly #file: string;
+  readonly #row: number;
+
+  constructor(
+    public course_id: string, public section_id: string, public user_id: string, public role: string, public status: string,
+    public account: string | null, public term: string | null, file: string, row: number,
+  ) {
+    this.#file = file;
+    this.#row = row;
+  }
+
+  get origin(): string {
+    return `${this.#file}:${this.#row}`;
+  }
+}
+
+/**
+ * Two SIS rows for one Canvas enrollment (course-term grouping, re-enrolment, two OneRoster roles
+ * mapped to one Canvas role) become one: it keeps the first row's place, and is the first row
+ * unless that one is not active and a later one is (active wins). Rows are grouped by user with a
+ * counting sort (linear, and it reads memory in order), then compared within each user's few rows.
+ */
+function mergeSameIdentity(
+  candidates: DesiredEnrollment[], sectionOf: Int32Array, userOf: Int32Array, roleOf: Int32Array, userCount: number,
+): DesiredEnrollment[] {
+  const n = candidates.length;
+  const starts = new Int32Array(userCount + 1);
+  for (let k = 0; k < n; k++) starts[userOf[k]! + 1]!++;
+  for (let u = 0; u < userCount; u++) starts[u + 1]! += starts[u]!;
+  const byUser = new Int32Array(n);
+  const next = starts.slice(0, userCount);
+  for (let k = 0; k < n; k++) byUser[next[userOf[k]!]!++] = k; // file order within a user
+  let dropped: Uint8Array | null = null;
+  for (let u = 0; u < userCount; u++) {
+    const from = starts[u]!;
+    const to = starts[u + 1]!;
+    for (let x = from + 1; x < to; x++) {
+      const later = byUser[x]!;
+      for (let y = from; y < x; y++) {
+        const first = byUser[y]!;
+        if (sectionOf[first] !== sectionOf[later] || roleOf[first] !== roleOf[later] || (dropped !== null && dropped[first] === 1)) continue;
+        const held = candidates[first]!;
+        if (held.status !== 'active' && candidates[later]!.status === 'active') candidates[first] = candidates[later]!;
+        (dropped ??= new Uint8Array(n))[later] = 1;
+        break;
+      }
+    }
+  }
+  if (dropped === null) return candidates;
+  return candidates.filter((_, k) => dropped[k] === 0);
 }
 
 function canvasRole(e: OrEnrollment, roles: Record<string, string | null>): string | null {

@@ -393,11 +393,19 @@ const HELPER_USAGE: Readonly<Record<string, string>> = {
   default: 'usage: {{default field1 field2 "fallback"}} gives the first non-empty value',
 };
 
+export interface CompileOptions {
+  /**
+   * Render templates made only of text, fields and helper calls with plain closures instead of
+   * the Handlebars runtime (default true). Same output by construction; tests compare both.
+   */
+  fastPath?: boolean;
+}
+
 /**
  * Validate and compile a formula for the context `contextName`. Throws ConfigError (with every
  * problem as a diagnostic located at `where`) if the formula is not allowed.
  */
-export function compileTemplate(source: string, contextName: ContextName, where: PolicySource): Template {
+export function compileTemplate(source: string, contextName: ContextName, where: PolicySource, options: CompileOptions = {}): Template {
   const { diagnostics, fields } = checkTemplate(source, contextName, where);
   if (diagnostics.length > 0) throw fromDiagnostics(ConfigError, diagnostics);
   const fn = hb.compile<Record<string, unknown>>(source, COMPILE_OPTIONS);
@@ -407,12 +415,176 @@ export function compileTemplate(source: string, contextName: ContextName, where:
   } catch (err) {
     throw new ConfigError('template.compile', `formula \`${source}\` cannot be compiled: ${(err as Error).message}`, { file: where.file, line: where.line, column: where.column, field: where.path }, 'simplify the formula');
   }
+  const fast = options.fastPath === false ? null : compileFast(hb.parse(source));
   return {
     source,
     fields,
     where,
-    render(context: Record<string, unknown>): string {
-      return String(fn(context, RUNTIME_OPTIONS));
-    },
+    render: fast
+      ? (context: Record<string, unknown>): string => String(fast(context))
+      : (context: Record<string, unknown>): string => String(fn(context, RUNTIME_OPTIONS)),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fast path. Identifier formulas run once per record (a million enrollments, hundreds of
+// thousands of users), and nearly all are text, fields and helpers: `s{{sourcedId}}`,
+// `{{lower username}}`, `{{default preferredGivenName givenName}}`. For those the AST is turned
+// into closures that do exactly what the code Handlebars generates for them does (checked
+// against it by test/unit/templates.test.ts):
+// - a field is looked up as an own property only (prototype access is off), one level or two;
+//   a function value is called with the context as `this` (Handlebars' lambda);
+// - a value that is null or undefined renders as '';
+// - parts are joined with `+` left to right (so a template of one field returns the raw value,
+//   which `render` turns into a string, as with Handlebars);
+// - helpers get the looked-up values (no lambda call) and literals.
+// Blocks (#if, #unless) and anything else keep the Handlebars runtime.
+
+type Context = Record<string, unknown>;
+type Part = (context: Context) => unknown;
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+function lookupProperty(parent: unknown, name: string): unknown {
+  const value = (parent as Record<string, unknown>)[name];
+  if (value === null || value === undefined) return value;
+  return hasOwn.call(parent, name) ? value : undefined;
+}
+
+const FAST_HELPERS: Readonly<Record<string, (...values: unknown[]) => string>> = {
+  lower: (v) => helpers.lower(v),
+  upper: (v) => helpers.upper(v),
+  trim: (v) => helpers.trim(v),
+  pad: (...v) => helpers.pad(v[0], v[1], ...(v.length > 2 ? [v[2]] : [])),
+  slice: (...v) => helpers.slice(v[0], v[1], ...(v.length > 2 ? [v[2]] : [])),
+  replace: (v, from, to) => helpers.replace(v, from, to),
+  default: (...v) => helpers.default(...v),
+};
+
+/** A closure rendering the template's value, or null when the template needs the Handlebars runtime. */
+function compileFast(program: Program): Part | null {
+  const parts: (string | Part)[] = [];
+  let text = '';
+  for (const stmt of program.body) {
+    if (stmt.type === 'ContentStatement') {
+      text += (stmt as hbs.AST.ContentStatement).value;
+    } else if (stmt.type === 'CommentStatement') {
+      continue;
+    } else if (stmt.type === 'MustacheStatement') {
+      const part = mustachePart(stmt as hbs.AST.MustacheStatement);
+      if (part === null) return null;
+      if (text !== '') parts.push(text);
+      text = '';
+      parts.push(part);
+    } else {
+      return null;
+    }
+  }
+  if (text !== '') parts.push(text);
+  return joinParts(parts);
+}
+
+function joinParts(parts: (string | Part)[]): Part {
+  const fns = parts.map((p): Part => (typeof p === 'string' ? () => p : p));
+  if (fns.length === 0) return () => '';
+  if (fns.length === 1) return fns[0]!;
+  const [a, b, c] = fns as [Part, Part, Part | undefined];
+  // The shapes identifier formulas have, unrolled; the general case adds left to right.
+  if (fns.length === 2) {
+    if (typeof parts[0] === 'string') {
+      const head = parts[0];
+      return (ctx) => head + (b(ctx) as string);
+    }
+    if (typeof parts[1] === 'string') {
+      const tail = parts[1];
+      return (ctx) => (a(ctx) as string) + tail;
+    }
+    return (ctx) => (a(ctx) as string) + (b(ctx) as string);
+  }
+  if (fns.length === 3) return (ctx) => (a(ctx) as string) + (b(ctx) as string) + (c!(ctx) as string);
+  return (ctx) => {
+    let out = fns[0]!(ctx) as string;
+    for (let i = 1; i < fns.length; i++) out += fns[i]!(ctx) as string;
+    return out;
+  };
+}
+
+function mustachePart(m: hbs.AST.MustacheStatement): Part | null {
+  if (m.hash && m.hash.pairs.length > 0) return null;
+  if (m.path.type !== 'PathExpression') return null;
+  const path = m.path as PathExpression;
+  if (m.params.length === 0) {
+    const get = pathGetter(path);
+    if (get === null) return null;
+    return (ctx) => {
+      let value = get(ctx);
+      if (typeof value === 'function') value = (value as (this: unknown) => unknown).call(ctx);
+      return value === null || value === undefined ? '' : value;
+    };
+  }
+  const call = helperCall(path, m.params);
+  if (call === null) return null;
+  return (ctx) => {
+    const value = call(ctx);
+    return value === null || value === undefined ? '' : value;
+  };
+}
+
+/** A plain field path (`a` or `a.b`), resolved as Handlebars resolves it with prototype access off. */
+function pathGetter(p: PathExpression): Part | null {
+  if (p.data || p.depth > 0 || p.parts.length === 0 || p.parts.length > 2 || isHelper(p.original) || BLOCK_HELPERS.has(p.original)) return null;
+  if (/^this([./]|$)/.test(p.original) || p.original.startsWith('./') || p.original.includes('..')) return null;
+  if (p.parts.some(isForbiddenName)) return null;
+  const [head, sub] = p.parts as [string, string | undefined];
+  if (sub === undefined) return (ctx) => (ctx !== null && ctx !== undefined ? lookupProperty(ctx, head) : ctx);
+  return (ctx) => {
+    const parent = ctx !== null && ctx !== undefined ? lookupProperty(ctx, head) : ctx;
+    return parent !== null && parent !== undefined ? lookupProperty(parent, sub) : parent;
+  };
+}
+
+function helperCall(path: PathExpression, params: Expression[]): Part | null {
+  if (path.parts.length !== 1 || path.data || path.depth > 0 || !isHelper(path.original)) return null;
+  const [min, max] = HELPER_ARITY[path.original]!;
+  if (params.length < min || params.length > max) return null;
+  const helper = FAST_HELPERS[path.original]!;
+  const args: Part[] = [];
+  for (const param of params) {
+    const arg = paramValue(param);
+    if (arg === null) return null;
+    args.push(arg);
+  }
+  if (args.length === 1) {
+    const [a] = args as [Part];
+    return (ctx) => helper(a(ctx));
+  }
+  if (args.length === 2) {
+    const [a, b] = args as [Part, Part];
+    return (ctx) => helper(a(ctx), b(ctx));
+  }
+  return (ctx) => helper(...args.map((arg) => arg(ctx)));
+}
+
+function paramValue(e: Expression): Part | null {
+  switch (e.type) {
+    case 'PathExpression':
+      return pathGetter(e as PathExpression);
+    case 'SubExpression': {
+      const sub = e as hbs.AST.SubExpression;
+      if (sub.hash && sub.hash.pairs.length > 0 || sub.path.type !== 'PathExpression') return null;
+      return helperCall(sub.path as PathExpression, sub.params);
+    }
+    case 'StringLiteral':
+    case 'NumberLiteral':
+    case 'BooleanLiteral': {
+      const value = (e as hbs.AST.StringLiteral | hbs.AST.NumberLiteral | hbs.AST.BooleanLiteral).value;
+      return () => value;
+    }
+    case 'NullLiteral':
+      return () => null;
+    case 'UndefinedLiteral':
+      return () => undefined;
+    default:
+      return null;
+  }
 }

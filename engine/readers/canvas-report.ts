@@ -16,7 +16,7 @@ import { ENROLLMENT_TYPES } from '../model/canvas.js';
 import type {
   AccountRecord, CanvasState, Cell, CourseRecord, EnrollmentRecord, EnrollmentType, SectionRecord, TermOverrideRecord, TermRecord, UserRecord,
 } from '../model/canvas.js';
-import { parseCsv, rowNumberOf, type CsvTable } from '../util/csv.js';
+import { parseCsvColumns, rowNumberOf, type CsvColumn, type CsvColumns } from '../util/csv.js';
 import { toUtcInstant } from '../util/dates.js';
 
 /** The six Canvas entity files plus the rosterops `term_overrides.csv` extension. */
@@ -197,7 +197,7 @@ interface ReportFile {
   canonicalName: string;
   display: string;
   bytes: Uint8Array;
-  table: CsvTable;
+  table: CsvColumns;
 }
 
 function canonicalName(entity: ReportEntity): string {
@@ -213,7 +213,7 @@ function identifyFiles(sources: SourceFile[], problems: Problems, singleCsv: boo
   const found = new Map<ReportEntity, ReportFile>();
   for (const source of sources) {
     if (UNUSED_CANVAS_FILES.has(source.name.toLowerCase())) continue;
-    const table = parseCsv(source.bytes, source.display);
+    const table = parseCsvColumns(source.bytes, source.display);
     const entity = entityOf(source, table, singleCsv, problems);
     if (entity === null) continue;
     const earlier = found.get(entity);
@@ -226,7 +226,7 @@ function identifyFiles(sources: SourceFile[], problems: Problems, singleCsv: boo
   return found;
 }
 
-function entityOf(source: SourceFile, table: CsvTable, singleCsv: boolean, problems: Problems): ReportEntity | null {
+function entityOf(source: SourceFile, table: CsvColumns, singleCsv: boolean, problems: Problems): ReportEntity | null {
   const header = new Set(table.header.map((h) => h.toLowerCase()));
   const named = entityNamed(source.name);
   const best = bestHeaderMatch(header);
@@ -277,17 +277,39 @@ function headerScore(entity: ReportEntity, header: ReadonlySet<string>): number 
 // Cells of one file: column indexes resolved once, values read with their location at hand.
 
 const TRUE_FALSE: Readonly<Record<string, boolean>> = { true: true, false: false };
+const BOOL_FALSE = 0;
+const BOOL_TRUE = 1;
+const BOOL_EMPTY = 2;
+
+/** Text of row r in a column read directly; empty (or an absent column) is null. */
+function textOf(column: CsvColumn | null, r: number): Cell {
+  if (column === null) return null;
+  const code = column.codes[r]!;
+  return code === 0 ? null : column.values[code]!;
+}
 
 class FileCells {
   private readonly indexByName = new Map<string, number>();
+  private readonly columns: CsvColumn[];
+  /** Per column, the normalised status of each distinct value (a column holds a handful). */
+  private readonly statuses = new Map<number, (string | undefined)[]>();
+  /** Per column, the boolean each distinct value reads as (BOOL_*; absent: not read yet or not a boolean). */
+  private readonly bools = new Map<number, number[]>();
 
   constructor(readonly file: ReportFile, private readonly problems: Problems) {
     const header = file.table.header;
+    this.columns = file.table.columns;
     for (let i = header.length - 1; i >= 0; i--) this.indexByName.set(header[i]!.toLowerCase(), i); // first one wins
   }
 
-  get table(): CsvTable {
+  get table(): CsvColumns {
     return this.file.table;
+  }
+
+  /** The cell of row r in column i (a present column). */
+  private value(r: number, i: number): string {
+    const column = this.columns[i]!;
+    return column.values[column.codes[r]!]!;
   }
 
   /** Column index, or -1 when the file does not have it. */
@@ -320,26 +342,31 @@ class FileCells {
   }
 
   /** Text of a cell; empty (or an absent column) is null. */
-  text(row: readonly string[], i: number): Cell {
+  text(r: number, i: number): Cell {
     if (i < 0) return null;
-    const v = row[i]!;
+    const v = this.value(r, i);
     return v === '' ? null : v;
   }
 
   /** A cell that must not be empty (login_id, role, status...); reports it and returns '' if it is. */
-  required(row: readonly string[], i: number, rowIndex: number): string {
-    const v = row[i]!;
+  required(rowIndex: number, i: number): string {
+    const v = this.value(rowIndex, i);
     if (v === '') this.problems.error('canvas-report.empty-value', `${this.columnName(i)} is empty`, this.at(rowIndex, i), 'Canvas always fills this column; use the report file unmodified.');
     return v;
   }
 
-  status(row: readonly string[], i: number, rowIndex: number): string {
-    return this.required(row, i, rowIndex).trim().toLowerCase();
+  status(rowIndex: number, i: number): string {
+    const column = this.columns[i]!;
+    const code = column.codes[rowIndex]!;
+    if (code === 0) return this.required(rowIndex, i); // reports the empty cell
+    let byCode = this.statuses.get(i);
+    if (!byCode) this.statuses.set(i, (byCode = []));
+    return (byCode[code] ??= column.values[code]!.trim().toLowerCase());
   }
 
-  date(row: readonly string[], i: number, rowIndex: number): Cell {
+  date(rowIndex: number, i: number): Cell {
     if (i < 0) return null;
-    const v = row[i]!;
+    const v = this.value(rowIndex, i);
     if (v === '') return null;
     const instant = toUtcInstant(v);
     if (instant === null) {
@@ -349,10 +376,28 @@ class FileCells {
     return instant;
   }
 
-  /** true/false (any case); empty or an absent column is undefined. */
-  bool(row: readonly string[], i: number, rowIndex: number): boolean | undefined {
+  /** A present column's cells, for converters that read them directly (see textOf). */
+  column(i: number): CsvColumn | null {
+    return i < 0 ? null : this.columns[i]!;
+  }
+
+  /** true/false (any case); empty or an absent column is undefined. Remembered per distinct value (errors are still reported per row). */
+  bool(rowIndex: number, i: number): boolean | undefined {
     if (i < 0) return undefined;
-    const v = row[i]!;
+    const code = this.columns[i]!.codes[rowIndex]!;
+    let byCode = this.bools.get(i);
+    if (!byCode) this.bools.set(i, (byCode = []));
+    const known = byCode[code];
+    if (known === BOOL_TRUE) return true;
+    if (known === BOOL_FALSE) return false;
+    if (known === BOOL_EMPTY) return undefined;
+    const b = this.parseBool(rowIndex, i);
+    if (known === undefined && (b !== undefined || code === 0)) byCode[code] = b === true ? BOOL_TRUE : b === false ? BOOL_FALSE : BOOL_EMPTY;
+    return b;
+  }
+
+  private parseBool(rowIndex: number, i: number): boolean | undefined {
+    const v = this.value(rowIndex, i);
     if (v === 'true') return true; // the case Canvas writes, checked before normalising
     if (v === 'false') return false;
     if (v === '') return undefined;
@@ -367,8 +412,8 @@ class FileCells {
    * created_by_sis, or, where the report does not say (sis_export_csv has no such column), whether
    * the row carries a SIS id: sis_export lists only SIS objects, so that is the best available guess.
    */
-  createdBySis(row: readonly string[], i: number, rowIndex: number, hasSisId: boolean): boolean {
-    return this.bool(row, i, rowIndex) ?? hasSisId;
+  createdBySis(rowIndex: number, i: number, hasSisId: boolean): boolean {
+    return this.bool(rowIndex, i) ?? hasSisId;
   }
 
   /** Warns once when the file lacks created_by_sis. */
@@ -435,28 +480,27 @@ function convertFile(file: ReportFile, state: CanvasState, problems: Problems): 
 function readUsers(cells: FileCells, problems: Problems): UserRecord[] {
   const c = indexesOf(cells, PROVISIONING_COLUMNS.users);
   const createdBySis = cells.checkCreatedBySis();
-  const rows = cells.table.rows;
-  const out: UserRecord[] = new Array(rows.length);
+  const count = cells.table.rowCount;
+  const out: UserRecord[] = new Array(count);
   // One Canvas user may have several logins (rows); only a login's SIS id must be unique.
   const sisIds = new UniqueKeys(cells, problems, ' (two logins with the same SIS id)');
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    const userId = cells.text(row, c.user_id);
+  for (let r = 0; r < count; r++) {
+    const userId = cells.text(r, c.user_id);
     if (userId !== null) sisIds.check(userId, `user_id ${JSON.stringify(userId)}`, r, c.user_id);
     out[r] = {
       user_id: userId,
-      integration_id: cells.text(row, c.integration_id),
-      login_id: cells.required(row, c.login_id, r),
-      authentication_provider_id: cells.text(row, c.authentication_provider_id),
-      first_name: cells.text(row, c.first_name),
-      last_name: cells.text(row, c.last_name),
-      full_name: cells.text(row, c.full_name),
-      sortable_name: cells.text(row, c.sortable_name),
-      short_name: cells.text(row, c.short_name),
-      email: cells.text(row, c.email),
-      status: cells.status(row, c.status, r),
-      canvas_user_id: cells.text(row, c.canvas_user_id),
-      created_by_sis: cells.createdBySis(row, createdBySis, r, userId !== null),
+      integration_id: cells.text(r, c.integration_id),
+      login_id: cells.required(r, c.login_id),
+      authentication_provider_id: cells.text(r, c.authentication_provider_id),
+      first_name: cells.text(r, c.first_name),
+      last_name: cells.text(r, c.last_name),
+      full_name: cells.text(r, c.full_name),
+      sortable_name: cells.text(r, c.sortable_name),
+      short_name: cells.text(r, c.short_name),
+      email: cells.text(r, c.email),
+      status: cells.status(r, c.status),
+      canvas_user_id: cells.text(r, c.canvas_user_id),
+      created_by_sis: cells.createdBySis(r, createdBySis, userId !== null),
     };
   }
   return out;
@@ -465,22 +509,21 @@ function readUsers(cells: FileCells, problems: Problems): UserRecord[] {
 function readAccounts(cells: FileCells, problems: Problems): AccountRecord[] {
   const c = indexesOf(cells, PROVISIONING_COLUMNS.accounts);
   const createdBySis = cells.checkCreatedBySis();
-  const rows = cells.table.rows;
+  const count = cells.table.rowCount;
   const out: AccountRecord[] = [];
   const sisIds = new UniqueKeys(cells, problems, '');
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    const accountId = cells.text(row, c.account_id);
+  for (let r = 0; r < count; r++) {
+    const accountId = cells.text(r, c.account_id);
     if (accountId === null) continue; // made by hand (every Canvas has a Default Term): no import can address it
     sisIds.check(accountId, `account_id ${JSON.stringify(accountId)}`, r, c.account_id);
     out.push({
       account_id: accountId,
-      parent_account_id: cells.text(row, c.parent_account_id),
-      name: cells.text(row, c.name),
-      status: cells.status(row, c.status, r),
-      canvas_account_id: cells.text(row, c.canvas_account_id),
-      canvas_parent_id: cells.text(row, c.canvas_parent_id),
-      created_by_sis: cells.createdBySis(row, createdBySis, r, true),
+      parent_account_id: cells.text(r, c.parent_account_id),
+      name: cells.text(r, c.name),
+      status: cells.status(r, c.status),
+      canvas_account_id: cells.text(r, c.canvas_account_id),
+      canvas_parent_id: cells.text(r, c.canvas_parent_id),
+      created_by_sis: cells.createdBySis(r, createdBySis, true),
     });
   }
   return out;
@@ -489,22 +532,21 @@ function readAccounts(cells: FileCells, problems: Problems): AccountRecord[] {
 function readTerms(cells: FileCells, problems: Problems): TermRecord[] {
   const c = indexesOf(cells, PROVISIONING_COLUMNS.terms);
   const createdBySis = cells.checkCreatedBySis();
-  const rows = cells.table.rows;
+  const count = cells.table.rowCount;
   const out: TermRecord[] = [];
   const sisIds = new UniqueKeys(cells, problems, '');
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    const termId = cells.text(row, c.term_id);
+  for (let r = 0; r < count; r++) {
+    const termId = cells.text(r, c.term_id);
     if (termId === null) continue; // made by hand (every Canvas has a Default Term): no import can address it
     sisIds.check(termId, `term_id ${JSON.stringify(termId)}`, r, c.term_id);
     out.push({
       term_id: termId,
-      name: cells.text(row, c.name),
-      status: cells.status(row, c.status, r),
-      start_date: cells.date(row, c.start_date, r),
-      end_date: cells.date(row, c.end_date, r),
-      canvas_term_id: cells.text(row, c.canvas_term_id),
-      created_by_sis: cells.createdBySis(row, createdBySis, r, true),
+      name: cells.text(r, c.name),
+      status: cells.status(r, c.status),
+      start_date: cells.date(r, c.start_date),
+      end_date: cells.date(r, c.end_date),
+      canvas_term_id: cells.text(r, c.canvas_term_id),
+      created_by_sis: cells.createdBySis(r, createdBySis, true),
     });
   }
   return out;
@@ -513,28 +555,27 @@ function readTerms(cells: FileCells, problems: Problems): TermRecord[] {
 function readCourses(cells: FileCells, problems: Problems): CourseRecord[] {
   const c = indexesOf(cells, PROVISIONING_COLUMNS.courses);
   const createdBySis = cells.checkCreatedBySis();
-  const rows = cells.table.rows;
+  const count = cells.table.rowCount;
   const out: CourseRecord[] = [];
   const sisIds = new UniqueKeys(cells, problems, '');
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    const courseId = cells.text(row, c.course_id);
+  for (let r = 0; r < count; r++) {
+    const courseId = cells.text(r, c.course_id);
     if (courseId === null) continue; // made by hand (every Canvas has a Default Term): no import can address it
     sisIds.check(courseId, `course_id ${JSON.stringify(courseId)}`, r, c.course_id);
     out.push({
       course_id: courseId,
-      integration_id: cells.text(row, c.integration_id),
-      short_name: cells.text(row, c.short_name),
-      long_name: cells.text(row, c.long_name),
-      account_id: cells.text(row, c.account_id),
-      term_id: cells.text(row, c.term_id),
-      status: cells.status(row, c.status, r),
-      start_date: cells.date(row, c.start_date, r),
-      end_date: cells.date(row, c.end_date, r),
-      canvas_course_id: cells.text(row, c.canvas_course_id),
-      canvas_account_id: cells.text(row, c.canvas_account_id),
-      canvas_term_id: cells.text(row, c.canvas_term_id),
-      created_by_sis: cells.createdBySis(row, createdBySis, r, true),
+      integration_id: cells.text(r, c.integration_id),
+      short_name: cells.text(r, c.short_name),
+      long_name: cells.text(r, c.long_name),
+      account_id: cells.text(r, c.account_id),
+      term_id: cells.text(r, c.term_id),
+      status: cells.status(r, c.status),
+      start_date: cells.date(r, c.start_date),
+      end_date: cells.date(r, c.end_date),
+      canvas_course_id: cells.text(r, c.canvas_course_id),
+      canvas_account_id: cells.text(r, c.canvas_account_id),
+      canvas_term_id: cells.text(r, c.canvas_term_id),
+      created_by_sis: cells.createdBySis(r, createdBySis, true),
     });
   }
   return out;
@@ -543,27 +584,26 @@ function readCourses(cells: FileCells, problems: Problems): CourseRecord[] {
 function readSections(cells: FileCells, problems: Problems): SectionRecord[] {
   const c = indexesOf(cells, PROVISIONING_COLUMNS.sections);
   const createdBySis = cells.checkCreatedBySis();
-  const rows = cells.table.rows;
+  const count = cells.table.rowCount;
   const out: SectionRecord[] = [];
   const sisIds = new UniqueKeys(cells, problems, '');
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    const sectionId = cells.text(row, c.section_id);
+  for (let r = 0; r < count; r++) {
+    const sectionId = cells.text(r, c.section_id);
     if (sectionId === null) continue; // made by hand (every Canvas has a Default Term): no import can address it
     sisIds.check(sectionId, `section_id ${JSON.stringify(sectionId)}`, r, c.section_id);
     out.push({
       section_id: sectionId,
-      course_id: cells.text(row, c.course_id),
-      integration_id: cells.text(row, c.integration_id),
-      name: cells.text(row, c.name),
-      status: cells.status(row, c.status, r),
-      start_date: cells.date(row, c.start_date, r),
-      end_date: cells.date(row, c.end_date, r),
-      canvas_section_id: cells.text(row, c.canvas_section_id),
-      canvas_course_id: cells.text(row, c.canvas_course_id),
-      canvas_account_id: cells.text(row, c.canvas_account_id),
-      account_id: cells.text(row, c.account_id),
-      created_by_sis: cells.createdBySis(row, createdBySis, r, true),
+      course_id: cells.text(r, c.course_id),
+      integration_id: cells.text(r, c.integration_id),
+      name: cells.text(r, c.name),
+      status: cells.status(r, c.status),
+      start_date: cells.date(r, c.start_date),
+      end_date: cells.date(r, c.end_date),
+      canvas_section_id: cells.text(r, c.canvas_section_id),
+      canvas_course_id: cells.text(r, c.canvas_course_id),
+      canvas_account_id: cells.text(r, c.canvas_account_id),
+      account_id: cells.text(r, c.account_id),
+      created_by_sis: cells.createdBySis(r, createdBySis, true),
     });
   }
   return out;
@@ -572,28 +612,37 @@ function readSections(cells: FileCells, problems: Problems): SectionRecord[] {
 function readEnrollments(cells: FileCells): EnrollmentRecord[] {
   const c = indexesOf(cells, PROVISIONING_COLUMNS.enrollments);
   const createdBySis = cells.checkCreatedBySis();
-  const rows = cells.table.rows;
-  const out: EnrollmentRecord[] = new Array(rows.length);
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    const courseId = cells.text(row, c.course_id);
-    const sectionId = cells.text(row, c.section_id);
-    const userId = cells.text(row, c.user_id);
+  const count = cells.table.rowCount;
+  const out: EnrollmentRecord[] = new Array(count);
+  // A million rows: the columns are read directly.
+  const course = cells.column(c.course_id);
+  const section = cells.column(c.section_id);
+  const user = cells.column(c.user_id);
+  const canvasCourse = cells.column(c.canvas_course_id);
+  const canvasUser = cells.column(c.canvas_user_id);
+  const canvasSection = cells.column(c.canvas_section_id);
+  const canvasEnrollment = cells.column(c.canvas_enrollment_id);
+  const roleId = cells.column(c.role_id);
+  const baseRoleType = cells.column(c.base_role_type);
+  for (let r = 0; r < count; r++) {
+    const courseId = textOf(course, r);
+    const sectionId = textOf(section, r);
+    const userId = textOf(user, r);
     out[r] = {
       course_id: courseId,
       section_id: sectionId,
       user_id: userId,
-      role: cells.required(row, c.role, r),
-      status: cells.status(row, c.status, r),
-      canvas_course_id: cells.text(row, c.canvas_course_id),
-      canvas_user_id: cells.text(row, c.canvas_user_id),
-      canvas_section_id: cells.text(row, c.canvas_section_id),
-      canvas_enrollment_id: cells.text(row, c.canvas_enrollment_id),
-      role_id: cells.text(row, c.role_id),
-      base_role_type: cells.text(row, c.base_role_type),
-      limit_section_privileges: cells.bool(row, c.limit_section_privileges, r),
+      role: cells.required(r, c.role),
+      status: cells.status(r, c.status),
+      canvas_course_id: textOf(canvasCourse, r),
+      canvas_user_id: textOf(canvasUser, r),
+      canvas_section_id: textOf(canvasSection, r),
+      canvas_enrollment_id: textOf(canvasEnrollment, r),
+      role_id: textOf(roleId, r),
+      base_role_type: textOf(baseRoleType, r),
+      limit_section_privileges: cells.bool(r, c.limit_section_privileges),
       // An enrollment has no SIS id of its own: it is SIS-addressable through its user and course/section.
-      created_by_sis: cells.createdBySis(row, createdBySis, r, userId !== null && (courseId !== null || sectionId !== null)),
+      created_by_sis: cells.createdBySis(r, createdBySis, userId !== null && (courseId !== null || sectionId !== null)),
     };
   }
   return out;
@@ -601,21 +650,20 @@ function readEnrollments(cells: FileCells): EnrollmentRecord[] {
 
 function readTermOverrides(cells: FileCells, problems: Problems): TermOverrideRecord[] {
   const c = indexesOf(cells, TERM_OVERRIDE_COLUMNS);
-  const rows = cells.table.rows;
-  const out: TermOverrideRecord[] = new Array(rows.length);
+  const count = cells.table.rowCount;
+  const out: TermOverrideRecord[] = new Array(count);
   const keys = new UniqueKeys(cells, problems, '');
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    const termId = cells.required(row, c.term_id, r);
-    const type = enrollmentType(cells, problems, row, c.date_override_enrollment_type, r);
+  for (let r = 0; r < count; r++) {
+    const termId = cells.required(r, c.term_id);
+    const type = enrollmentType(cells, problems, r, c.date_override_enrollment_type);
     keys.check(`${termId}\u0000${type}`, `the ${type} override of term_id ${JSON.stringify(termId)}`, r, c.date_override_enrollment_type);
-    out[r] = { term_id: termId, date_override_enrollment_type: type, start_date: cells.date(row, c.start_date, r), end_date: cells.date(row, c.end_date, r) };
+    out[r] = { term_id: termId, date_override_enrollment_type: type, start_date: cells.date(r, c.start_date), end_date: cells.date(r, c.end_date) };
   }
   return out;
 }
 
-function enrollmentType(cells: FileCells, problems: Problems, row: readonly string[], i: number, r: number): EnrollmentType {
-  const v = cells.required(row, i, r);
+function enrollmentType(cells: FileCells, problems: Problems, r: number, i: number): EnrollmentType {
+  const v = cells.required(r, i);
   if (v !== '' && !(ENROLLMENT_TYPES as readonly string[]).includes(v)) {
     problems.error('canvas-report.bad-enrollment-type', `date_override_enrollment_type must be one of ${ENROLLMENT_TYPES.join(', ')}, not ${JSON.stringify(v)}`, cells.at(r, i));
   }

@@ -1,12 +1,27 @@
 /**
  * CSV reading shared by every reader. Two paths, one contract:
- * - fast path: udsv (the fastest RFC-4180 parser measured on these machines) for regular files;
- * - robust path: csv-parse for anything irregular (ragged rows, blank lines, quoted line breaks),
- *   because udsv silently merges a short row into the next one.
+ * - fast path: one pass over the file for regular files (below);
+ * - robust path: csv-parse for anything irregular (ragged rows, blank lines, quoted line breaks,
+ *   lone carriage returns, stray quotes), which also locates what is wrong for the message.
  * The fast path is taken only when its result is provably the same as the robust one would be:
- * one record per physical line and every record as wide as the header.
+ * one record per physical line, every record as wide as the header, quotes well formed. When it
+ * meets anything else it gives up and the robust path reads the file from the start.
+ *
+ * The fast path is built for files of a million rows (enrollments):
+ * - an ASCII file without quotes (enrollment exports are) is read straight from its bytes: no
+ *   decoding, and each cell's end is found, compared with the cell above and hashed in one loop
+ *   over a Uint8Array (character loops over a string cost several times more in V8). Other files
+ *   are decoded and read the same way from the text;
+ * - each column interns its cells: a value seen before in that column (a class id, a role, a
+ *   date) is recognised by its hash and its characters and the same string is returned, so a
+ *   million rows hold a few thousand strings instead of ten million. Columns whose values turn
+ *   out to be (nearly) all distinct, such as sourcedIds, stop interning after a probe;
+ * - strings are copied out of the bytes, never sliced from a whole-file text: a slice of 13
+ *   characters or more is a view that keeps the entire text alive for as long as a reader keeps
+ *   the value.
+ * `parseCsvColumns` stores the table by column, dictionary-encoded (no array per record).
  */
-import { inferSchema, initParser } from 'udsv';
+import { isUtf8 } from 'node:buffer';
 import { parse as csvParseSync } from 'csv-parse/sync';
 import { DataError, type Diagnostic } from '../errors.js';
 
@@ -22,19 +37,188 @@ export interface CsvTable {
   diagnostics: Diagnostic[];
 }
 
-export function rowNumberOf(table: CsvTable, index: number): number {
+/**
+ * The same table stored by column, dictionary-encoded: the cell of column c in record r is
+ * `columns[c].values[columns[c].codes[r]]`. No array per record, and the codes are plain numbers
+ * the garbage collector never has to trace. Code 0 is always the empty string.
+ */
+export interface CsvColumns {
+  file: string;
+  header: string[];
+  rowCount: number;
+  columns: CsvColumn[];
+  /** 1-based line number of each record (header = 1). null when record i sits on line i + 2. */
+  lineNumbers: Int32Array | null;
+  diagnostics: Diagnostic[];
+}
+
+export interface CsvColumn {
+  codes: Int32Array;
+  values: string[];
+}
+
+export function rowNumberOf(table: { lineNumbers: Int32Array | null }, index: number): number {
   return table.lineNumbers ? table.lineNumbers[index]! : index + 2;
 }
 
 export function parseCsv(input: string | Uint8Array, file: string): CsvTable {
+  const source = openSource(input, file);
+  const scanner = source.scanner(false);
+  if (scanner) {
+    const rows: string[][] = [];
+    const width = scanner.header.length;
+    const cells = scanner.cells;
+    while (scanner.next()) rows.push(rowOf(cells, width));
+    if (!scanner.failed) return { file, header: scanner.header, rows, lineNumbers: null, diagnostics: [] };
+  }
+  return robustParse(normaliseLineBreaks(source.text()), file);
+}
+
+export function parseCsvColumns(input: string | Uint8Array, file: string): CsvColumns {
+  const source = openSource(input, file);
+  const scanner = source.scanner(true);
+  if (scanner) {
+    const width = scanner.header.length;
+    let capacity = 1024;
+    let codes: Int32Array[] = scanner.header.map(() => new Int32Array(capacity));
+    const cellCodes = scanner.codes;
+    let rowCount = 0;
+    while (scanner.next()) {
+      if (rowCount === capacity) {
+        capacity *= 2;
+        codes = codes.map((c) => {
+          const grown = new Int32Array(capacity);
+          grown.set(c);
+          return grown;
+        });
+      }
+      for (let c = 0; c < width; c++) codes[c]![rowCount] = cellCodes[c]!;
+      rowCount++;
+    }
+    if (!scanner.failed) {
+      const columns = codes.map((c, i) => ({ codes: c.slice(0, rowCount), values: scanner.valuesOf(i) }));
+      return { file, header: scanner.header, rowCount, columns, lineNumbers: null, diagnostics: [] };
+    }
+  }
+  const table = robustParse(normaliseLineBreaks(source.text()), file);
+  const columns = table.header.map((_, c) => encodeColumn(table.rows, c));
+  return { file, header: table.header, rowCount: table.rows.length, columns, lineNumbers: table.lineNumbers, diagnostics: table.diagnostics };
+}
+
+function encodeColumn(rows: readonly string[][], c: number): CsvColumn {
+  const values = [''];
+  const codeOf = new Map<string, number>([['', 0]]);
+  const codes = new Int32Array(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const v = rows[r]![c]!;
+    let code = codeOf.get(v);
+    if (code === undefined) {
+      code = values.push(v) - 1;
+      codeOf.set(v, code);
+    }
+    codes[r] = code;
+  }
+  return { codes, values };
+}
+
+/**
+ * A copy of the scanner's cells as a new record. Array literals, one per width: V8 tracks where
+ * each literal is allocated and, seeing that nearly all records live on, allocates them directly
+ * in the old generation instead of copying a million arrays out of the young one (slice() cannot
+ * be told apart from short-lived copies).
+ */
+function rowOf(c: string[], width: number): string[] {
+  switch (width) {
+    case 1: return [c[0]!];
+    case 2: return [c[0]!, c[1]!];
+    case 3: return [c[0]!, c[1]!, c[2]!];
+    case 4: return [c[0]!, c[1]!, c[2]!, c[3]!];
+    case 5: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!];
+    case 6: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!];
+    case 7: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!];
+    case 8: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!];
+    case 9: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!];
+    case 10: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!];
+    case 11: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!];
+    case 12: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!];
+    case 13: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!];
+    case 14: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!];
+    case 15: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!];
+    case 16: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!];
+    case 17: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!];
+    case 18: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!];
+    case 19: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!, c[18]!];
+    case 20: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!, c[18]!, c[19]!];
+    case 21: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!, c[18]!, c[19]!, c[20]!];
+    case 22: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!, c[18]!, c[19]!, c[20]!, c[21]!];
+    case 23: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!, c[18]!, c[19]!, c[20]!, c[21]!, c[22]!];
+    case 24: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!, c[18]!, c[19]!, c[20]!, c[21]!, c[22]!, c[23]!];
+    case 25: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!, c[18]!, c[19]!, c[20]!, c[21]!, c[22]!, c[23]!, c[24]!];
+    case 26: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!, c[18]!, c[19]!, c[20]!, c[21]!, c[22]!, c[23]!, c[24]!, c[25]!];
+    case 27: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!, c[18]!, c[19]!, c[20]!, c[21]!, c[22]!, c[23]!, c[24]!, c[25]!, c[26]!];
+    case 28: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!, c[18]!, c[19]!, c[20]!, c[21]!, c[22]!, c[23]!, c[24]!, c[25]!, c[26]!, c[27]!];
+    case 29: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!, c[18]!, c[19]!, c[20]!, c[21]!, c[22]!, c[23]!, c[24]!, c[25]!, c[26]!, c[27]!, c[28]!];
+    case 30: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!, c[18]!, c[19]!, c[20]!, c[21]!, c[22]!, c[23]!, c[24]!, c[25]!, c[26]!, c[27]!, c[28]!, c[29]!];
+    case 31: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!, c[18]!, c[19]!, c[20]!, c[21]!, c[22]!, c[23]!, c[24]!, c[25]!, c[26]!, c[27]!, c[28]!, c[29]!, c[30]!];
+    case 32: return [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!, c[18]!, c[19]!, c[20]!, c[21]!, c[22]!, c[23]!, c[24]!, c[25]!, c[26]!, c[27]!, c[28]!, c[29]!, c[30]!, c[31]!];
+    default: return c.slice();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input
+
+/** Buffer's own decoders for a byte range (what buffer.toString(encoding, s, e) calls). */
+type NodeBuffer = Buffer & { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
+
+interface Source {
+  /** The decoded text without BOM (decoded on first use). */
+  text(): string;
+  /** A fast-path scanner positioned after the header, or null when the file needs the robust path. */
+  scanner(encode: boolean): Scanner | null;
+}
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+const proto = Buffer.prototype as Partial<NodeBuffer>;
+const HAS_BUFFER_SLICES = typeof proto.latin1Slice === 'function' && typeof proto.utf8Slice === 'function';
+
+function openSource(input: string | Uint8Array, file: string): Source {
+  let text: string | null = null;
+  const decoded = (): string => (text ??= decodeText(input, file));
+  let raw: Uint8Array;
+  if (typeof input === 'string') {
+    // Text is read as its UTF-8 bytes (one code path); text that has no UTF-8 form goes the robust way.
+    if (!HAS_BUFFER_SLICES || !(input as string & { isWellFormed(): boolean }).isWellFormed()) return { text: decoded, scanner: () => null };
+    raw = Buffer.from(input, 'utf8');
+  } else {
+    raw = input;
+    if (!isUtf8(raw)) decodeUtf8(raw, file); // throws the located encoding error
+    if (!HAS_BUFFER_SLICES) return { text: decoded, scanner: () => null };
+  }
+  const bom = UTF8_BOM.every((b, i) => raw[i] === b) ? 3 : 0;
+  const bytes = Buffer.from(raw.buffer, raw.byteOffset + bom, raw.byteLength - bom) as NodeBuffer;
+  if (isBlankAscii(bytes)) throw emptyFile(file);
+  return { text: decoded, scanner: (encode) => Scanner.open(bytes, encode) };
+}
+
+function decodeText(input: string | Uint8Array, file: string): string {
   let text = typeof input === 'string' ? input : decodeUtf8(input, file);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  // Mixed or CR-only line endings confuse udsv's single row separator; normalise once.
-  if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
-  if (text.trim() === '') {
-    throw new DataError('csv.empty', `${file} is empty: it has no header row`, { file, line: 1 }, 'Export the file again; every CSV needs a header row.');
+  if (text.trim() === '') throw emptyFile(file);
+  return text;
+}
+
+function emptyFile(file: string): DataError {
+  return new DataError('csv.empty', `${file} is empty: it has no header row`, { file, line: 1 }, 'Export the file again; every CSV needs a header row.');
+}
+
+/** Whether the bytes are all ASCII whitespace (what String.prototype.trim removes; other blanks are left to the robust path). */
+function isBlankAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b !== 32 && (b < 9 || b > 13)) return false;
   }
-  return fastParse(text, file) ?? robustParse(text, file);
+  return true;
 }
 
 function decodeUtf8(bytes: Uint8Array, file: string): string {
@@ -45,44 +229,380 @@ function decodeUtf8(bytes: Uint8Array, file: string): string {
   }
 }
 
-function countLines(text: string): number {
-  return countChar(text, '\n') + (text.endsWith('\n') ? 0 : 1);
+/** Mixed or CR-only line endings: normalise once for the robust path. */
+function normaliseLineBreaks(text: string): string {
+  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
 }
 
-function countChar(text: string, ch: string): number {
-  let n = 0;
-  let at = -1;
-  while ((at = text.indexOf(ch, at + 1)) !== -1) n++;
-  return n;
+function allBlank(cells: readonly string[]): boolean {
+  for (const v of cells) if (v.trim() !== '') return false;
+  return true;
 }
 
-function fastParse(text: string, file: string): CsvTable | null {
-  const firstBreak = text.indexOf('\n');
-  const headerLine = firstBreak === -1 ? text : text.slice(0, firstBreak);
-  if (headerLine.includes('"')) return null; // quoted headers are rare; let the robust path handle them
-  const header = headerLine.split(',').map((h) => h.trim());
-  if (header.some((h) => h === '')) return null;
-  if (countChar(text, '"') % 2 !== 0) return null; // an unterminated quote: let csv-parse locate it
-  const lines = countLines(text);
-  if (lines === 1) return { file, header, rows: [], lineNumbers: null, diagnostics: [] };
-  let rows: string[][];
-  try {
-    const schema = inferSchema(text, { col: ',', row: '\n' });
-    rows = initParser(schema).stringArrs(text);
-  } catch {
-    return null;
+const LF = 10;
+const CR = 13;
+const QUOTE = 34;
+const COMMA = 44;
+
+// ---------------------------------------------------------------------------------------------
+// Fast path: the bytes, one record per call. UTF-8 never uses bytes below 0x80 inside a
+// multi-byte character, so separators, quotes and line breaks are found byte by byte.
+
+class Scanner {
+  /** The cells of the current record. */
+  readonly cells: string[];
+  /** With `encode`: the code of each cell of the current record in its column's values. */
+  readonly codes: Int32Array;
+  /** Set when the file turned out to need the robust path. */
+  failed = false;
+  private pos: number;
+  private readonly columns: Column[];
+
+  private constructor(private readonly bytes: NodeBuffer, readonly header: string[], start: number, encode: boolean) {
+    this.pos = start;
+    this.cells = new Array<string>(header.length).fill('');
+    this.codes = new Int32Array(header.length);
+    this.columns = header.map(() => new Column(bytes, encode));
   }
-  if (rows.length !== lines - 1) return null;
-  const width = header.length;
-  for (let i = 0; i < rows.length; i++) if (rows[i]!.length !== width) return null;
-  // A row with too many fields lands its excess in the last cell; a last cell with an unquoted
-  // comma cannot be told apart from a quoted one here, so check the raw line for such rows.
-  const last = width - 1;
-  for (let i = 0; i < rows.length; i++) {
-    if (rows[i]![last]!.includes(',')) return null;
+
+  /** A scanner positioned after the header, or null when the header needs the robust path. */
+  static open(bytes: NodeBuffer, encode: boolean): Scanner | null {
+    const lf = bytes.indexOf(LF);
+    let end = lf === -1 ? bytes.length : lf;
+    if (end > 0 && bytes[end - 1] === CR) end--;
+    const cr = bytes.indexOf(CR);
+    if (cr !== -1 && cr < end) return null; // a lone CR in the header line
+    const line = bytes.utf8Slice(0, end);
+    if (line.includes('"')) return null; // quoted headers are rare; let the robust path handle them
+    const header = line.split(',').map((h) => h.trim());
+    if (header.some((h) => h === '')) return null;
+    return new Scanner(bytes, header, lf === -1 ? bytes.length : lf + 1, encode);
   }
-  return { file, header, rows, lineNumbers: null, diagnostics: [] };
+
+  /** A column's values, when encoding (code 0 is ''). */
+  valuesOf(column: number): string[] {
+    return this.columns[column]!.values;
+  }
+
+  /**
+   * Reads the next record into `cells` (and `codes`); false at the end, or when the file turns
+   * out to need the robust path (`failed`): a blank line, a lone CR, a record of another width,
+   * a record of blank cells (the robust path skips those), a quote inside an unquoted cell, a
+   * quoted cell not closed on its line or followed by anything but a separator.
+   */
+  next(): boolean {
+    const bytes = this.bytes;
+    const n = bytes.length;
+    const start = this.pos;
+    if (start >= n || this.failed) return false;
+    const first = bytes[start]!;
+    if (first === LF || first === CR) return this.fail(); // blank line: the robust path skips it and numbers lines
+    const cells = this.cells;
+    const width = cells.length;
+    let visible = false;
+    let s = start;
+    for (let col = 0; ; col++) {
+      if (col === width) return this.fail();
+      const column = this.columns[col]!;
+      let e: number;
+      if (s < n && bytes[s] === QUOTE) {
+        e = this.quoted(s, column, col);
+        if (e < 0) return this.fail();
+        if (!visible && cells[col]!.trim() !== '') visible = true;
+      } else {
+        // One pass over the cell's bytes finds its end, compares it with the value above and hashes it.
+        cells[col] = column.scan(s);
+        this.codes[col] = column.code;
+        e = column.end;
+        if (e > s) {
+          const ch = bytes[s]!;
+          if (ch > 32 && ch < 127) visible = true;
+        }
+      }
+      const stop = e < n ? bytes[e]! : LF;
+      if (stop === COMMA) {
+        s = e + 1;
+        continue;
+      }
+      if (stop === QUOTE) return this.fail(); // a quote inside an unquoted cell, or text after a closing quote
+      if (stop === CR) {
+        // Only the CR of a CRLF (or a final CR) is a line break the robust path would read the same way.
+        if (e + 1 < n && bytes[e + 1] !== LF) return this.fail();
+        this.pos = e + 2;
+      } else if (stop === LF) {
+        this.pos = e + 1;
+      } else {
+        return this.fail(); // text after a closing quote
+      }
+      if (col !== width - 1 || (!visible && allBlank(cells))) return this.fail();
+      return true;
+    }
+  }
+
+  /** A quoted cell at s: unescaped into cells[col]; returns where it ends, or -1 if it is not closed on its line. */
+  private quoted(s: number, column: Column, col: number): number {
+    const bytes = this.bytes;
+    const n = bytes.length;
+    let escaped = false;
+    let ascii = true;
+    let k = s + 1;
+    for (; ; k++) {
+      if (k >= n) return -1; // unterminated
+      const b = bytes[k]!;
+      if (b === QUOTE) {
+        if (k + 1 < n && bytes[k + 1] === QUOTE) {
+          escaped = true;
+          k++;
+          continue;
+        }
+        break;
+      }
+      if (b === LF || b === CR) return -1; // a line break inside quotes: several lines make one record
+      if (b >= 0x80) ascii = false;
+    }
+    let value = ascii ? bytes.latin1Slice(s + 1, k) : bytes.utf8Slice(s + 1, k);
+    if (escaped) value = value.replaceAll('""', '"');
+    this.cells[col] = value;
+    this.codes[col] = column.add(value);
+    return k + 1;
+  }
+
+  private fail(): false {
+    this.failed = true;
+    return false;
+  }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Columns: interned cells
+
+/** After this many lookups a column whose values were (nearly) all new stops interning. */
+const INTERN_PROBE = 4096;
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
+/** Masks keeping the first 0..4 bytes of a little-endian word. */
+const WORD_MASK = [0, 0xff, 0xffff, 0xffffff, -1];
+/**
+ * Int32s per interning table slot (16 bytes): (value index + 1) * 16 + length if at most 8 bytes
+ * (0 = empty slot), hash, then the value's two words if short, else where it starts and its length.
+ */
+const SLOT = 4;
+
+/**
+ * The cells of one column. Values are interned in an open-addressing table whose 16-byte slots
+ * hold what a lookup needs: the value's hash and, for values of up to 8 bytes (ids, codes), the
+ * bytes themselves as two words, so a short value is recognised without reading anything else;
+ * a longer one is compared with its first occurrence in the same bytes. No allocation unless the
+ * value is new. With `encode` every value gets a code (its index in `values`, 0 = '').
+ */
+class Column {
+  /** Code of the value the last `scan` returned (with `encode`). */
+  code = 0;
+  /** Where the cell read by the last `scan` ends (its separator, or the end of the file). */
+  end = 0;
+  readonly values: string[];
+  private interning = true;
+  /** Whether comparing with the previous row's value is worth it (it is, in sorted columns). */
+  private tryLast = true;
+  private cells = 0;
+  private lastHits = 0;
+  private lookups = 0;
+  private misses = 0;
+  private last = '';
+  private lastStart = 0;
+  private lastLength = 0;
+  private lastW0 = 0;
+  private lastW1 = 0;
+  private lastCode = 0;
+  private table = new Int32Array(64 * SLOT);
+  private mask = 63;
+  private readonly view: DataView;
+
+  constructor(private readonly bytes: NodeBuffer, private readonly encode: boolean) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.values = encode ? [''] : [];
+  }
+
+  /**
+   * The cell starting at s and ending before the next comma, quote, CR, LF or the end; sets `end`
+   * and `code`. Bytes are read four at a time (a DataView word) while none of them can end the
+   * cell; the value above and the interning table are then checked the same way.
+   */
+  scan(s: number): string {
+    const bytes = this.bytes;
+    const view = this.view;
+    const n = bytes.length;
+    let k = s;
+    // Words of four ASCII bytes none of which is below '-' (0x2d): the separators are all below it.
+    while (k + 4 <= n) {
+      const w = view.getUint32(k, true);
+      if ((((w - 0x2d2d2d2d) & ~w) | w) & 0x80808080) break;
+      k += 4;
+    }
+    let high = 0;
+    for (; k < n; k++) {
+      const b = bytes[k]!;
+      if (b <= QUOTE ? b === QUOTE || b === LF || b === CR : b === COMMA) break;
+      high |= b;
+    }
+    this.end = k;
+    if (k === s) return this.empty();
+    const length = k - s;
+    const ascii = high < 0x80;
+    this.cells++;
+    if (length <= 8) {
+      const w0 = this.word(s, length < 4 ? length : 4);
+      const w1 = length > 4 ? this.word(s + 4, length - 4) : 0;
+      // Exports are sorted: the value of the row above is the most likely one.
+      if (this.tryLast && length === this.lastLength && w0 === this.lastW0 && w1 === this.lastW1) return this.repeat();
+      if (!this.interning) return this.distinct(s, k, ascii, w0, w1);
+      let hash = Math.imul(w0 ^ length, 0x9e3779b1) ^ Math.imul(w1, 0x85ebca77);
+      hash ^= hash >>> 15;
+      return this.intern(s, k, ascii, hash, w0, w1);
+    }
+    if (this.tryLast && length === this.lastLength && this.same(s, this.lastStart, length)) return this.repeat();
+    if (!this.interning) return this.distinct(s, k, ascii, 0, 0);
+    // FNV-1a over the cell's 4-byte words (counted from its start), then its last bytes.
+    let hash = FNV_OFFSET;
+    let j = s;
+    for (; j + 4 <= k; j += 4) hash = Math.imul(hash ^ view.getUint32(j, true), FNV_PRIME);
+    for (; j < k; j++) hash = Math.imul(hash ^ bytes[j]!, FNV_PRIME);
+    return this.intern(s, k, ascii, hash, 0, 0);
+  }
+
+  /** A value that is not a stretch of the file (a quoted cell, unescaped): coded, not interned. */
+  add(value: string): number {
+    this.lastLength = 0; // the next cell is not compared with it
+    return this.encode ? this.values.push(value) - 1 : 0;
+  }
+
+  /** The first `count` (0..4) bytes at p as a little-endian number. */
+  private word(p: number, count: number): number {
+    if (p + 4 <= this.bytes.length) return this.view.getUint32(p, true) & WORD_MASK[count]!;
+    let w = 0;
+    for (let i = count - 1; i >= 0; i--) w = (w << 8) | this.bytes[p + i]!;
+    return w;
+  }
+
+  private empty(): string {
+    this.code = 0;
+    return '';
+  }
+
+  private repeat(): string {
+    this.lastHits++;
+    this.code = this.lastCode;
+    return this.last;
+  }
+
+  /** A value not looked up (the column's values are all different). */
+  private distinct(s: number, e: number, ascii: boolean, w0: number, w1: number): string {
+    const v = this.make(s, e, ascii);
+    const code = this.encode ? this.values.push(v) - 1 : 0;
+    this.remember(v, s, e - s, w0, w1, code);
+    return v;
+  }
+
+  private intern(s: number, e: number, ascii: boolean, hash: number, w0: number, w1: number): string {
+    const length = e - s;
+    const mask = this.mask;
+    const table = this.table;
+    const short = length <= 8;
+    this.lookups++;
+    let slot = hash & mask;
+    const tag = short ? length : 0;
+    for (let at = slot * SLOT, held = table[at]!; held !== 0; slot = (slot + 1) & mask, at = slot * SLOT, held = table[at]!) {
+      if (table[at + 1] !== hash || (held & 15) !== tag) continue;
+      if (short ? table[at + 2] === w0 && table[at + 3] === w1 : table[at + 3] === length && this.same(s, table[at + 2]!, length)) {
+        const index = (held >>> 4) - 1;
+        const v = this.values[index]!;
+        this.remember(v, short ? s : table[at + 2]!, length, w0, w1, index);
+        return v;
+      }
+    }
+    this.misses++;
+    const v = this.make(s, e, ascii);
+    const index = this.values.push(v) - 1;
+    const at = slot * SLOT;
+    table[at] = (index + 1) * 16 + tag;
+    table[at + 1] = hash;
+    table[at + 2] = short ? w0 : s;
+    table[at + 3] = short ? w1 : length;
+    if ((index + 1) * 2 > mask) this.grow();
+    if ((this.lookups === INTERN_PROBE || this.lookups === 1 << 20) && this.misses * 10 > this.lookups * 9) this.stopInterning();
+    this.remember(v, s, length, w0, w1, this.encode ? index : 0);
+    return v;
+  }
+
+  private remember(v: string, start: number, length: number, w0: number, w1: number, code: number): void {
+    this.last = v;
+    this.lastStart = start;
+    this.lastLength = length;
+    this.lastW0 = w0;
+    this.lastW1 = w1;
+    this.code = this.lastCode = code;
+  }
+
+  /** bytes[a, a + length) === bytes[b, b + length), last word first (ids differ at the end). */
+  private same(a: number, b: number, length: number): boolean {
+    if (a === b) return true;
+    if (length < 4) {
+      const bytes = this.bytes;
+      for (let k = length - 1; k >= 0; k--) if (bytes[a + k] !== bytes[b + k]) return false;
+      return true;
+    }
+    const view = this.view;
+    if (view.getUint32(a + length - 4, true) !== view.getUint32(b + length - 4, true)) return false;
+    for (let k = 0; k + 4 < length; k += 4) if (view.getUint32(a + k, true) !== view.getUint32(b + k, true)) return false;
+    return true;
+  }
+
+  /** A new string for bytes [s, e): short ASCII ones built from char codes, others decoded by Buffer. */
+  private make(s: number, e: number, ascii: boolean): string {
+    const b = this.bytes;
+    if (!ascii) return b.utf8Slice(s, e);
+    switch (e - s) {
+      case 1: return String.fromCharCode(b[s]!);
+      case 2: return String.fromCharCode(b[s]!, b[s + 1]!);
+      case 3: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!);
+      case 4: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!);
+      case 5: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!);
+      case 6: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!);
+      case 7: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!);
+      case 8: return String.fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!);
+      default: return b.latin1Slice(s, e);
+    }
+  }
+
+  private grow(): void {
+    const size = (this.mask + 1) * 4;
+    const table = new Int32Array(size * SLOT);
+    const mask = size - 1;
+    const old = this.table;
+    for (let i = 0; i <= this.mask; i++) {
+      const from = i * SLOT;
+      if (old[from] === 0) continue;
+      let slot = old[from + 1]! & mask;
+      while (table[slot * SLOT] !== 0) slot = (slot + 1) & mask;
+      const to = slot * SLOT;
+      for (let i2 = 0; i2 < SLOT; i2++) table[to + i2] = old[from + i2]!;
+    }
+    this.table = table;
+    this.mask = mask;
+  }
+
+  /** Values in this column are (nearly) all distinct: stop looking them up. */
+  private stopInterning(): void {
+    this.interning = false;
+    this.tryLast = this.lastHits * 10 > this.cells;
+    this.table = new Int32Array(0);
+    if (!this.encode) this.values.length = 0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Robust path
 
 function robustParse(text: string, file: string): CsvTable {
   let records: { record: string[]; info: { lines: number } }[];

@@ -1,8 +1,10 @@
 /**
  * Enrollments have no SIS id: identity is section + user + role (reference §2.7). The hot path of
- * large districts, so it works on string keys and plain loops only.
+ * large districts: identities are numbered (engine/plan/keys.ts) instead of built as strings, and
+ * the key string of an enrollment is only made for the few that become operations.
  */
 import type { CanvasState, EnrollmentRecord } from '../../model/canvas.js';
+import { Ordinals } from '../keys.js';
 import type { Config } from '../../policy/types.js';
 import type { DesiredEnrollment } from '../desired.js';
 import { importRow, operation, reasons, type PlanBuilder } from './common.js';
@@ -25,30 +27,22 @@ export function diffEnrollments(
 ): void {
   const rule = config.rules.enrollments;
   const ownsStatus = rule.owns.includes('status');
-  const existing = new Map<string, EnrollmentRecord>();
-  const keyOfActual = (a: EnrollmentRecord): string | null => {
-    const user = a.user_id || (a.canvas_user_id ? users.sisIdOfCanvasUser.get(a.canvas_user_id) : undefined);
-    const section = a.section_id;
-    return user && section ? `${section}|${user}|${a.role}` : null;
-  };
-  for (const a of actual.enrollments) {
-    const key = keyOfActual(a);
-    if (key === null) continue;
-    const held = existing.get(key);
-    // The same identity reported twice (deleted + active re-enrolment): the live one counts.
-    if (!held || held.status === 'deleted') existing.set(key, a);
-  }
-  const wanted = new Set<string>();
+  const ids = new EnrollmentIdentities(actual.enrollments, users);
+  const wanted = new Uint8Array(ids.size);
   for (const d of desired) {
-    const key = `${d.section_id}|${d.user_id}|${d.role}`;
-    wanted.add(key);
-    const a = existing.get(key);
+    const entry = ids.find(d.section_id, d.user_id, d.role);
+    if (entry !== -1) {
+      wanted[entry] = 1;
+      // Most enrollments are active on both sides: nothing to do, and no need to look at the record.
+      if (d.status === 'active' && ids.activeBySis(entry)) continue;
+    }
+    const a = entry === -1 ? undefined : actual.enrollments[ids.heldBy(entry)]!;
     if (!a || a.status === 'deleted') {
       // Reports leave out concluded enrollments (§4.3), so "absent" may already be "concluded":
       // never create an enrollment only to end it.
       if (d.status === 'completed' || d.status === 'deleted') continue;
       plan.add(operation({
-        entity: 'enrollments', action: 'create', key, canvasId: a?.canvas_enrollment_id,
+        entity: 'enrollments', action: 'create', key: keyOf(d.section_id, d.user_id, d.role), canvasId: a?.canvas_enrollment_id,
         changes: [{ field: 'status', before: a ? 'deleted' : null, after: d.status }],
         reason: a ? reasons.restore('enrollments', d.origin) : reasons.create(d.origin),
         rows: [enrollmentRow(d, d.status)], role: d.role, account: d.account, term: d.term,
@@ -60,7 +54,7 @@ export function diffEnrollments(
     const adopt = a.created_by_sis === false;
     if (!statusDiffers && !adopt) continue;
     plan.add(operation({
-      entity: 'enrollments', action: adopt ? 'adopt' : 'update', key, canvasId: a.canvas_enrollment_id,
+      entity: 'enrollments', action: adopt ? 'adopt' : 'update', key: keyOf(d.section_id, d.user_id, d.role), canvasId: a.canvas_enrollment_id,
       changes: statusDiffers ? [{ field: 'status', before: a.status, after: d.status }] : [],
       reason: adopt
         ? { rule: 'canvas.enrollment-identity', source: d.origin, text: 'enrolled by hand with the same section, user and role: the import takes the enrollment over' }
@@ -68,36 +62,190 @@ export function diffEnrollments(
       rows: [enrollmentRow(d, ownsStatus ? d.status : before)], role: d.role, account: d.account, term: d.term,
     }));
   }
-  if (rule.manual === 'flag') flagManualEnrollments(actual, wanted, keyOfActual, plan);
+  if (rule.manual === 'flag') flagManualEnrollments(actual, ids, wanted, plan);
   if (rule.missing === 'ignore') return;
   const target = DROP_STATUS[rule.missing];
   const courseTerm = new Map<string, { account: string | null; term: string | null }>();
   for (const c of actual.courses) if (c.course_id) courseTerm.set(c.course_id, { account: c.account_id, term: c.term_id });
-  for (const a of actual.enrollments) {
+  for (let i = 0; i < actual.enrollments.length; i++) {
+    const a = actual.enrollments[i]!;
     if (!a.created_by_sis || !a.user_id || !a.section_id) continue;
-    const key = keyOfActual(a);
-    if (key === null || wanted.has(key)) continue;
+    const entry = ids.entryOf(i);
+    if (entry === -1 || wanted[entry] === 1) continue;
     if (!a.course_id || !scope.courses.has(a.course_id)) continue;
     const current = REPORT_TO_IMPORT[a.status] ?? a.status;
     if (current === 'deleted' || current === target || (target === 'inactive' && current === 'completed')) continue;
     const place = courseTerm.get(a.course_id);
     plan.add(operation({
-      entity: 'enrollments', action: 'drop', key, canvasId: a.canvas_enrollment_id,
+      entity: 'enrollments', action: 'drop', key: keyOf(a.section_id, a.user_id, a.role), canvasId: a.canvas_enrollment_id,
       changes: [{ field: 'status', before: a.status, after: target }], reason: reasons.drop('enrollments', rule.missing),
       rows: [enrollmentRow(a, target)], role: a.role, account: place?.account ?? null, term: place?.term ?? null,
     }));
   }
 }
 
+/** The operation key of an enrollment. */
+function keyOf(section: string, user: string, role: string): string {
+  return `${section}|${user}|${role}`;
+}
+
+/**
+ * The identities (section + user + role) of the enrollments Canvas reports, numbered; for each,
+ * the enrollment that counts (the live one when the same identity is reported twice: deleted +
+ * active re-enrolment). A Canvas enrollment without a SIS user id is identified through the SIS
+ * user the plan gives its Canvas user (adopted or attached), or not at all.
+ *
+ * Sections, users and roles become ordinals; the enrollments are then grouped by user with a
+ * counting sort (a user has a handful), so finding an identity is one user lookup and a short
+ * scan of that user's entries, which sit next to each other in memory.
+ */
+class EnrollmentIdentities {
+  private readonly sections = new Ordinals();
+  private readonly users = new Ordinals();
+  private readonly roles = new Ordinals();
+  /** Identity of each reported enrollment, -1 when it has none. */
+  private readonly entries: Int32Array;
+  /** For each identity, the reported enrollment that counts. */
+  private readonly held: Int32Array;
+  /** For each identity, 1 when that enrollment is active and not made by hand. */
+  private readonly active: Uint8Array;
+  /** Per user ordinal u, its enrollments are byUser[starts[u] .. starts[u + 1]). */
+  private readonly starts: Int32Array;
+  private readonly sectionByUser: Int32Array;
+  private readonly roleByUser: Int32Array;
+  private readonly entryByUser: Int32Array;
+  readonly size: number;
+  private lastSection: string | null = null;
+  private lastSectionOrdinal = -1;
+
+  constructor(private readonly enrollments: readonly EnrollmentRecord[], private readonly resolution: UserResolution) {
+    const n = enrollments.length;
+    const userOf = new Int32Array(n).fill(-1);
+    const sectionOf = new Int32Array(n);
+    const roleOf = new Int32Array(n);
+    const activeBySis = new Uint8Array(n);
+    let lastRole: string | null = null;
+    let lastRoleOrdinal = -1;
+    for (let i = 0; i < n; i++) {
+      const a = enrollments[i]!;
+      if (a.status === 'active' && a.created_by_sis !== false) activeBySis[i] = 1;
+      const user = this.userOf(a);
+      const section = a.section_id;
+      if (!user || !section) continue;
+      userOf[i] = this.users.of(user);
+      sectionOf[i] = this.sectionOrdinal(section, true);
+      if (a.role !== lastRole) {
+        lastRole = a.role;
+        lastRoleOrdinal = this.roles.of(a.role);
+      }
+      roleOf[i] = lastRoleOrdinal;
+    }
+    // Group by user (file order within a user).
+    const userCount = this.users.size;
+    const starts = new Int32Array(userCount + 1);
+    for (let i = 0; i < n; i++) if (userOf[i] !== -1) starts[userOf[i]! + 1]!++;
+    for (let u = 0; u < userCount; u++) starts[u + 1]! += starts[u]!;
+    const grouped = starts[userCount]!;
+    const byUser = new Int32Array(grouped);
+    const next = starts.slice(0, userCount);
+    for (let i = 0; i < n; i++) if (userOf[i] !== -1) byUser[next[userOf[i]!]!++] = i;
+    this.starts = starts;
+    this.sectionByUser = new Int32Array(grouped);
+    this.roleByUser = new Int32Array(grouped);
+    this.entryByUser = new Int32Array(grouped);
+    this.entries = new Int32Array(n).fill(-1);
+    const held = new Int32Array(grouped);
+    let size = 0;
+    for (let u = 0; u < userCount; u++) {
+      for (let x = starts[u]!; x < starts[u + 1]!; x++) {
+        const i = byUser[x]!;
+        const s = sectionOf[i]!;
+        const r = roleOf[i]!;
+        this.sectionByUser[x] = s;
+        this.roleByUser[x] = r;
+        let entry = -1;
+        for (let y = starts[u]!; y < x; y++) {
+          if (this.sectionByUser[y] === s && this.roleByUser[y] === r) {
+            entry = this.entryByUser[y]!;
+            break;
+          }
+        }
+        if (entry === -1) {
+          entry = size++;
+          held[entry] = i;
+        } else if (enrollments[held[entry]!]!.status === 'deleted') {
+          held[entry] = i; // the same identity reported twice: the live one counts
+        }
+        this.entryByUser[x] = entry;
+        this.entries[i] = entry;
+      }
+    }
+    this.held = held.subarray(0, size);
+    this.size = size;
+    this.active = new Uint8Array(size);
+    for (let entry = 0; entry < size; entry++) this.active[entry] = activeBySis[this.held[entry]!]!;
+  }
+
+  /** Whether the enrollment that counts for an identity is active and was not made by hand. */
+  activeBySis(entry: number): boolean {
+    return this.active[entry] === 1;
+  }
+
+  /** Identity of a desired enrollment, or -1 when Canvas reports none with it. */
+  find(section: string, user: string, role: string): number {
+    const u = this.users.find(user);
+    if (u === -1) return -1;
+    const s = this.sectionOrdinal(section, false);
+    if (s === -1) return -1;
+    const r = this.roles.find(role);
+    for (let x = this.starts[u]!; x < this.starts[u + 1]!; x++) {
+      if (this.sectionByUser[x] === s && this.roleByUser[x] === r) return this.entryByUser[x]!;
+    }
+    return -1;
+  }
+
+  /** Identity of reported enrollment i, or -1. */
+  entryOf(i: number): number {
+    return this.entries[i]!;
+  }
+
+  /** The reported enrollment that counts for an identity. */
+  heldBy(entry: number): number {
+    return this.held[entry]!;
+  }
+
+  /** The key of reported enrollment i, or null when it has no identity. */
+  keyOf(i: number): string | null {
+    const a = this.enrollments[i]!;
+    const user = this.userOf(a);
+    return user && a.section_id ? keyOf(a.section_id, user, a.role) : null;
+  }
+
+  private userOf(a: EnrollmentRecord): string | null | undefined {
+    return a.user_id || (a.canvas_user_id ? this.resolution.sisIdOfCanvasUser.get(a.canvas_user_id) : undefined);
+  }
+
+  /** Both sides list enrollments section by section: the section of the previous call is the likely one. */
+  private sectionOrdinal(section: string, add: boolean): number {
+    if (section !== this.lastSection) {
+      this.lastSection = section;
+      this.lastSectionOrdinal = add ? this.sections.of(section) : this.sections.find(section);
+    } else if (add && this.lastSectionOrdinal === -1) {
+      this.lastSectionOrdinal = this.sections.of(section);
+    }
+    return this.lastSectionOrdinal;
+  }
+}
+
 /** One risk for all live enrollments made by hand that the SIS does not have (they are left alone). */
-function flagManualEnrollments(
-  actual: CanvasState, wanted: Set<string>, keyOf: (a: EnrollmentRecord) => string | null, plan: PlanBuilder,
-): void {
+function flagManualEnrollments(actual: CanvasState, ids: EnrollmentIdentities, wanted: Uint8Array, plan: PlanBuilder): void {
   const keys: string[] = [];
-  for (const a of actual.enrollments) {
+  for (let i = 0; i < actual.enrollments.length; i++) {
+    const a = actual.enrollments[i]!;
     if (a.created_by_sis || a.status === 'deleted') continue;
-    const key = keyOf(a) ?? `canvas:${a.canvas_enrollment_id}`;
-    if (!wanted.has(key)) keys.push(key);
+    const entry = ids.entryOf(i);
+    if (entry !== -1 && wanted[entry] === 1) continue;
+    keys.push(ids.keyOf(i) ?? `canvas:${a.canvas_enrollment_id}`);
   }
   if (keys.length === 0) return;
   keys.sort();

@@ -3,7 +3,7 @@
  * SIS row finds its login by SIS id, then by login_id (silently claiming a hand-made login). A hand-
  * made user whose login differs gets a duplicate unless we attach the SIS login to it first.
  */
-import type { CanvasState, UserRecord } from '../../model/canvas.js';
+import type { CanvasState, Cell, UserRecord } from '../../model/canvas.js';
 import type { FieldChange, Operation } from '../../model/plan.js';
 import type { Config } from '../../policy/types.js';
 import type { DesiredUser } from '../desired.js';
@@ -14,7 +14,34 @@ const USER_FIELDS = ['login_id', 'full_name', 'sortable_name', 'short_name', 'em
 
 export interface UserResolution {
   /** Canvas user id → SIS user_id the plan gives it (existing, adopted or attached). */
-  sisIdOfCanvasUser: Map<string, string>;
+  sisIdOfCanvasUser: { get(canvasUserId: string): string | undefined };
+}
+
+/**
+ * A Map written a few hundred thousand times (once per existing user) and read only for Canvas
+ * enrollments that lack a SIS user id, which are rare: the writes are logged and the Map is only
+ * built, by replaying them in order, when first read.
+ */
+class DeferredMap {
+  private readonly keys: string[] = [];
+  private readonly values: string[] = [];
+  private map: Map<string, string> | null = null;
+
+  set(key: string, value: string): void {
+    if (this.map) this.map.set(key, value);
+    else {
+      this.keys.push(key);
+      this.values.push(value);
+    }
+  }
+
+  get(key: string): string | undefined {
+    if (!this.map) {
+      this.map = new Map();
+      for (let i = 0; i < this.keys.length; i++) this.map.set(this.keys[i]!, this.values[i]!);
+    }
+    return this.map.get(key);
+  }
 }
 
 /** Which report columns `rules.users.owns` controls (names are owned as a pair). */
@@ -81,35 +108,61 @@ export function diffUsers(desired: DesiredUser[], actual: CanvasState, config: C
   const fieldChanges = (d: DesiredUser, a: UserRecord, fields: readonly string[]) =>
     compareFields(d, a, fields).filter((c) => c.field !== 'authentication_provider_id' || canonProvider(c.before) !== canonProvider(c.after));
   const compared = comparedFields(rule.owns);
-  const bySisId = new Map<string, UserRecord>();
+  // SIS id → position of the (last) login with it; byLogin: live logins by lower-cased login_id.
+  const bySisId = new Map<string, number>();
   const byLogin = new Map<string, UserRecord>();
-  const loginsOfUser = new Map<string, UserRecord[]>();
-  for (const l of actual.users) {
-    if (l.user_id) bySisId.set(l.user_id, l);
+  // Canvas users with a login that looks hand-made (no SIS id, not created by SIS): the candidates for manual users.
+  const lookManual = new Set<string>();
+  let withSisId = 0;
+  for (let i = 0; i < actual.users.length; i++) {
+    const l = actual.users[i]!;
+    if (l.user_id) {
+      bySisId.set(l.user_id, i);
+      withSisId++;
+    }
     if (l.status !== 'deleted') byLogin.set(lower(l.login_id), l);
-    if (l.canvas_user_id) {
+    if (l.canvas_user_id && !l.user_id && !l.created_by_sis) lookManual.add(l.canvas_user_id);
+  }
+  // A Canvas user is made by hand when every one of its logins looks hand-made.
+  const manualUsers: ManualUser[] = [];
+  if (lookManual.size > 0) {
+    const loginsOfUser = new Map<string, UserRecord[]>();
+    for (const l of actual.users) {
+      if (!l.canvas_user_id || !lookManual.has(l.canvas_user_id)) continue;
       const list = loginsOfUser.get(l.canvas_user_id);
       if (list) list.push(l);
       else loginsOfUser.set(l.canvas_user_id, [l]);
     }
-  }
-  const manualUsers: ManualUser[] = [];
-  for (const [canvasUserId, logins] of loginsOfUser) {
-    if (logins.every((l) => !l.user_id && !l.created_by_sis)) manualUsers.push({ canvasUserId, logins });
+    for (const [canvasUserId, logins] of loginsOfUser) {
+      if (logins.every((l) => !l.user_id && !l.created_by_sis)) manualUsers.push({ canvasUserId, logins });
+    }
   }
   // Report order is not meaningful; candidates (and so risk keys) are listed by Canvas id.
   manualUsers.sort((a, b) => a.canvasUserId.localeCompare(b.canvasUserId, 'en', { numeric: true }));
   for (const m of manualUsers) m.logins.sort((a, b) => (a.login_id < b.login_id ? -1 : a.login_id > b.login_id ? 1 : 0));
-  const sisIdOfCanvasUser = new Map<string, string>();
+  const sisIdOfCanvasUser = new DeferredMap();
   const claimedManual = new Set<string>();
-  const wanted = new Set<string>();
+  // The logins some desired user has the SIS id of (found once, used twice).
+  const found = new Int32Array(desired.length);
+  const wantedLogin = new Uint8Array(actual.users.length);
+  for (let k = 0; k < desired.length; k++) {
+    const at = bySisId.get(desired[k]!.user_id) ?? -1;
+    found[k] = at;
+    if (at !== -1) wantedLogin[at] = 1;
+  }
+  /** Whether a desired user has this SIS id. */
+  const wanted = (userId: string): boolean => {
+    const at = bySisId.get(userId);
+    return at !== undefined && wantedLogin[at] === 1;
+  };
+  // Without two logins sharing a SIS id, a login's own flag says whether its SIS id is wanted.
+  const uniqueSisIds = bySisId.size === withSisId;
 
   const unmatched: [DesiredUser, Operation][] = [];
-  for (const d of desired) wanted.add(d.user_id);
-  for (const d of desired) {
-    const bySis = bySisId.get(d.user_id);
-    if (bySis) {
-      handleExisting(d, bySis);
+  for (let k = 0; k < desired.length; k++) {
+    const d = desired[k]!;
+    if (found[k] !== -1) {
+      handleExisting(d, actual.users[found[k]!]!);
       continue;
     }
     const byName = byLogin.get(lower(d.login_id));
@@ -131,8 +184,9 @@ export function diffUsers(desired: DesiredUser[], actual: CanvasState, config: C
 
   function handleExisting(d: DesiredUser, a: UserRecord): void {
     if (a.canvas_user_id) sisIdOfCanvasUser.set(a.canvas_user_id, d.user_id);
-    const changes = fieldChanges(d, a, compared).filter((c) => !(c.field === 'email' && c.after === null));
     const adopt = a.created_by_sis === false;
+    if (!adopt && !differs(d, a)) return;
+    const changes = fieldChanges(d, a, compared).filter((c) => !(c.field === 'email' && c.after === null));
     if (changes.length === 0 && !adopt) return;
     const op = plan.add(operation({
       entity: 'users', action: adopt ? 'adopt' : 'update', key: d.user_id, canvasId: a.canvas_user_id, changes,
@@ -161,8 +215,21 @@ export function diffUsers(desired: DesiredUser[], actual: CanvasState, config: C
     }));
   }
 
+  /** Whether any compared field differs (what fieldChanges would list, without building it). */
+  function differs(d: DesiredUser, a: UserRecord): boolean {
+    for (const field of compared) {
+      const after = norm((d as unknown as Record<string, Cell>)[field]);
+      const before = norm((a as unknown as Record<string, Cell>)[field]);
+      if (after === before) continue;
+      if (field === 'email' && after === null) continue;
+      if (field === 'authentication_provider_id' && canonProvider(before) === canonProvider(after)) continue;
+      return true;
+    }
+    return false;
+  }
+
   function loginClaimed(d: DesiredUser, holder: UserRecord, op: Operation): void {
-    const holderGoes = holder.user_id !== null && !wanted.has(holder.user_id);
+    const holderGoes = holder.user_id !== null && !wanted(holder.user_id);
     const holderName = holder.user_id ? `SIS id ${holder.user_id}` : `Canvas user ${holder.canvas_user_id} (created by hand)`;
     plan.risk({
       kind: 'login-claimed', entity: 'users', keys: [d.user_id, holder.user_id ?? `canvas:${holder.canvas_user_id}`],
@@ -245,8 +312,9 @@ export function diffUsers(desired: DesiredUser[], actual: CanvasState, config: C
       return;
     }
     const target = rule.missing === 'suspend' ? 'suspended' : 'deleted';
-    for (const a of actual.users) {
-      if (!a.user_id || wanted.has(a.user_id) || !a.created_by_sis) continue;
+    for (let i = 0; i < actual.users.length; i++) {
+      const a = actual.users[i]!;
+      if (!a.user_id || (uniqueSisIds ? wantedLogin[i] === 1 : wanted(a.user_id)) || !a.created_by_sis) continue;
       if (a.status === 'deleted' || a.status === target) continue;
       plan.add(operation({
         entity: 'users', action: 'drop', key: a.user_id, canvasId: a.canvas_user_id,

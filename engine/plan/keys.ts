@@ -1,0 +1,32 @@
+/**
+ * Composite keys without strings. An enrollment is identified by section + user + role; building
+ * a `section|user|role` string per enrollment (twice a million of them in a large district) and
+ * hashing it into a Map was most of the planner's time. Instead each part becomes a small number
+ * (its ordinal) and enrollments are grouped by user ordinal (see transform.ts and
+ * diff/enrollments.ts): no allocation per enrollment, and a tuple cannot be confused with another
+ * one whose ids happen to contain the separator.
+ */
+
+/** Strings → dense ordinals 0, 1, 2, … in order of first appearance. */
+export class Ordinals {
+  private readonly map = new Map<string, number>();
+
+  /** The string's ordinal, assigning the next one when it is new. */
+  of(value: string): number {
+    let ordinal = this.map.get(value);
+    if (ordinal === undefined) {
+      ordinal = this.map.size;
+      this.map.set(value, ordinal);
+    }
+    return ordinal;
+  }
+
+  /** The string's ordinal, or -1 when it has none. */
+  find(value: string): number {
+    return this.map.get(value) ?? -1;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
