@@ -12,8 +12,8 @@ export function primaryLogin(store: Store, userId: number): Login | undefined {
   return live.find((l) => l.sisUserId !== null) ?? live[0] ?? logins[0];
 }
 
-export function userJson(store: Store, user: User): Record<string, unknown> {
-  const login = primaryLogin(store, user.id);
+/** The abbreviated User Canvas nests in other objects (e.g. an Enrollment's `user`). */
+function userSummaryJson(user: User, login: ReturnType<typeof primaryLogin>): Record<string, unknown> {
   return {
     id: user.id,
     name: user.name,
@@ -22,10 +22,13 @@ export function userJson(store: Store, user: User): Record<string, unknown> {
     short_name: user.shortName ?? user.name,
     sis_user_id: login?.sisUserId ?? null,
     integration_id: login?.integrationId ?? null,
-    sis_import_id: login?.sisBatchId ?? null,
     login_id: login?.uniqueId ?? null,
-    email: store.primaryEmail(user.id),
   };
+}
+
+export function userJson(store: Store, user: User): Record<string, unknown> {
+  const login = primaryLogin(store, user.id);
+  return { ...userSummaryJson(user, login), sis_import_id: login?.sisBatchId ?? null, email: store.primaryEmail(user.id) };
 }
 
 export function loginJson(store: Store, login: Login): Record<string, unknown> {
@@ -120,16 +123,7 @@ export function enrollmentJson(store: Store, e: Enrollment, baseUrl: string): Re
     sis_user_id: login?.sisUserId ?? null,
     sis_import_id: e.sisBatchId,
     html_url: `${baseUrl}/courses/${e.courseId}/users/${e.userId}`,
-    user: {
-      id: user.id,
-      name: user.name,
-      created_at: user.createdAt,
-      sortable_name: user.sortableName,
-      short_name: user.shortName ?? user.name,
-      sis_user_id: login?.sisUserId ?? null,
-      integration_id: login?.integrationId ?? null,
-      login_id: login?.uniqueId ?? null,
-    },
+    user: userSummaryJson(user, login),
   };
 }
 

@@ -3,10 +3,10 @@
  * new login is always active; every existing_* value given must lead to the same user.
  */
 import { isValidEmail } from '../names.js';
-import type { AuthProvider, User } from '../store.js';
+import type { User } from '../store.js';
 import type { ImportContext } from './context.js';
 import type { Row } from './rows.js';
-import { findAuthProvider, setSisEmail } from './users.js';
+import { providerOfRow, setSisEmail } from './users.js';
 
 export function importLogin(ctx: ImportContext, row: Row): boolean {
   const { store } = ctx;
@@ -34,12 +34,8 @@ export function importLogin(ctx: ImportContext, row: Row): boolean {
     return ctx.warn(row, `An existing user does not match existing user ids provided for login with SIS ID ${userId}, skipping`);
   }
 
-  const providerValue = row.get('authentication_provider_id');
-  let provider: AuthProvider | null = null;
-  if (providerValue !== null) {
-    provider = findAuthProvider(store, providerValue);
-    if (!provider) return ctx.warn(row, `unrecognized authentication provider ${providerValue} for ${userId}, skipping`);
-  }
+  const provider = providerOfRow(store, row);
+  if (provider === undefined) return ctx.warn(row, `unrecognized authentication provider ${row.get('authentication_provider_id')} for ${userId}, skipping`);
   const integrationId = row.get('integration_id');
   if (integrationId !== null && store.loginByIntegrationId(integrationId)) {
     const other = store.loginByIntegrationId(integrationId)!;

@@ -21,12 +21,8 @@ export function importUser(ctx: ImportContext, row: Row): boolean {
   const deleted = /^deleted/i.test(status);
   if (ctx.skipDeletes && deleted) return false;
 
-  const providerValue = row.get('authentication_provider_id');
-  let provider: AuthProvider | null = null;
-  if (providerValue !== null) {
-    provider = findAuthProvider(store, providerValue);
-    if (!provider) return ctx.warn(row, `unrecognized authentication provider ${providerValue} for ${userId}, skipping`);
-  }
+  const provider = providerOfRow(store, row);
+  if (provider === undefined) return ctx.warn(row, `unrecognized authentication provider ${row.get('authentication_provider_id')} for ${userId}, skipping`);
   const integrationId = row.get('integration_id');
 
   // §3.2 steps 1–4.
@@ -92,6 +88,13 @@ export function importUser(ctx: ImportContext, row: Row): boolean {
 /** `SIS ID <sis>` of a login, or `Canvas ID <user id>` when it has no SIS id (§3.2). */
 function holder(login: Login): string {
   return login.sisUserId !== null ? `SIS ID ${login.sisUserId}` : `Canvas ID ${login.userId}`;
+}
+
+/** The row's provider: null when the cell is empty, undefined when Canvas would not recognise it (§2.1). */
+export function providerOfRow(store: Store, row: Row): AuthProvider | null | undefined {
+  const value = row.get('authentication_provider_id');
+  if (value === null) return null;
+  return findAuthProvider(store, value) ?? undefined;
 }
 
 /** An active provider by integer id or by type (`google`, `saml`, …), §2.1. */
