@@ -3,8 +3,10 @@
  * Canvas holds now. Accepts the report as Canvas delivers it (a `.zip` of entity files, or a single
  * `.csv` when one entity was selected) or unpacked into a directory.
  *
- * The enrollments file can hold over a million rows, so every file is converted in one loop with
- * its column indexes looked up once, and no per-row allocations beyond the record itself.
+ * The enrollments file can hold over a million rows, so files are parsed column-wise
+ * (util/csv.ts parseCsvColumns: interned, dictionary-encoded, no array per row) and converted in
+ * one loop each, with column indexes looked up once, statuses and booleans read once per distinct
+ * value, and no per-row allocation beyond the record itself.
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';

@@ -8,17 +8,18 @@
  * meets anything else it gives up and the robust path reads the file from the start.
  *
  * The fast path is built for files of a million rows (enrollments):
- * - an ASCII file without quotes (enrollment exports are) is read straight from its bytes: no
- *   decoding, and each cell's end is found, compared with the cell above and hashed in one loop
- *   over a Uint8Array (character loops over a string cost several times more in V8). Other files
- *   are decoded and read the same way from the text;
- * - each column interns its cells: a value seen before in that column (a class id, a role, a
- *   date) is recognised by its hash and its characters and the same string is returned, so a
- *   million rows hold a few thousand strings instead of ten million. Columns whose values turn
- *   out to be (nearly) all distinct, such as sourcedIds, stop interning after a probe;
- * - strings are copied out of the bytes, never sliced from a whole-file text: a slice of 13
- *   characters or more is a view that keeps the entire text alive for as long as a reader keeps
- *   the value.
+ * - it reads the UTF-8 bytes, never a decoded whole-file text: each cell's end is found, compared
+ *   with the cell above and hashed in one loop over the bytes, four at a time where none can end
+ *   the cell (character loops over a string cost several times more in V8). UTF-8 never uses a
+ *   byte below 0x80 inside a multi-byte character, so separators are found byte by byte; text
+ *   input is read as its UTF-8 bytes;
+ * - each column interns its cells: a value seen before in that column (a class id, a user id, a
+ *   role, a date) is found in a small table by its hash and bytes and the same string is
+ *   returned, so a million rows hold a few hundred thousand strings instead of ten million.
+ *   Columns whose values turn out to be (nearly) all distinct, such as sourcedIds, stop interning
+ *   after a probe;
+ * - strings are created from the bytes (flat copies): a slice of a whole-file text (V8 makes a
+ *   view from 13 characters on) would keep the entire text alive as long as a reader keeps one id.
  * `parseCsvColumns` stores the table by column, dictionary-encoded (no array per record).
  */
 import { isUtf8 } from 'node:buffer';
