@@ -62,7 +62,7 @@ async function openDirectory(dir: string, label: string | undefined): Promise<Ro
   }
   const loaded = new Map<string, PackageFile>();
   await Promise.all([...names].filter(([lower]) => WANTED_NAMES.has(lower)).map(async ([lower, name]) => {
-    const bytes = new Uint8Array(await readFile(join(dir, name)));
+    const bytes: Uint8Array = await readFile(join(dir, name)); // a Buffer is a Uint8Array: no second copy
     loaded.set(lower, { canonicalName: canonicalNameOf(lower), label: labelFor(name), bytes });
   }));
   return { names, loaded, labelFor };
@@ -73,7 +73,7 @@ async function openZip(path: string, label: string): Promise<RosterPackage> {
   const entries: { path: string; folder: string; name: string }[] = [];
   let unzipped: Record<string, Uint8Array>;
   try {
-    unzipped = unzipSync(new Uint8Array(await readFile(path)), {
+    unzipped = unzipSync(await readFile(path), {
       filter: (file) => {
         const entry = zipEntryOf(file.name);
         if (!entry) return false;

@@ -52,6 +52,9 @@ export async function readOneRoster(path: string, options: ReadOneRosterOptions 
   if (version === '1.2') parseDataTable(pkg, 'roles', tables, problems);
   else pkg.loaded.delete(fileNameOf('roles').toLowerCase());
   const modes = checkFileSet(pkg, manifest, version, tables, problems);
+  // Every file is parsed: hash the bytes now and let them go (at 1.2M enrollments they are ~150 MB).
+  const digest = digestOf(pkg.loaded);
+  for (const file of pkg.loaded.values()) file.bytes = new Uint8Array(0);
 
   const sheetOf = (key: DataFile, columns: readonly ColumnSpec[]): Sheet | null => {
     const table = tables.get(key);
@@ -83,6 +86,6 @@ export async function readOneRoster(path: string, options: ReadOneRosterOptions 
     users: users.records(),
     enrollments,
     warnings: problems.finishWarnings(),
-    digest: digestOf(pkg.loaded),
+    digest,
   };
 }
