@@ -508,107 +508,89 @@ function readUsers(cells: FileCells, problems: Problems): UserRecord[] {
   return out;
 }
 
+/**
+ * Accounts, terms, courses and sections are keyed by SIS id. Rows without one (made by hand: every
+ * Canvas has a Default Term) are left out, since no import can address them; a repeated id is an
+ * error naming both rows.
+ */
+function readKeyed<T>(cells: FileCells, problems: Problems, idColumn: string, idIndex: number, build: (r: number, id: string) => T): T[] {
+  const out: T[] = [];
+  const sisIds = new UniqueKeys(cells, problems, '');
+  const count = cells.table.rowCount;
+  for (let r = 0; r < count; r++) {
+    const id = cells.text(r, idIndex);
+    if (id === null) continue;
+    sisIds.check(id, `${idColumn} ${JSON.stringify(id)}`, r, idIndex);
+    out.push(build(r, id));
+  }
+  return out;
+}
+
 function readAccounts(cells: FileCells, problems: Problems): AccountRecord[] {
   const c = indexesOf(cells, PROVISIONING_COLUMNS.accounts);
   const createdBySis = cells.checkCreatedBySis();
-  const count = cells.table.rowCount;
-  const out: AccountRecord[] = [];
-  const sisIds = new UniqueKeys(cells, problems, '');
-  for (let r = 0; r < count; r++) {
-    const accountId = cells.text(r, c.account_id);
-    if (accountId === null) continue; // made by hand (every Canvas has a Default Term): no import can address it
-    sisIds.check(accountId, `account_id ${JSON.stringify(accountId)}`, r, c.account_id);
-    out.push({
-      account_id: accountId,
-      parent_account_id: cells.text(r, c.parent_account_id),
-      name: cells.text(r, c.name),
-      status: cells.status(r, c.status),
-      canvas_account_id: cells.text(r, c.canvas_account_id),
-      canvas_parent_id: cells.text(r, c.canvas_parent_id),
-      created_by_sis: cells.createdBySis(r, createdBySis, true),
-    });
-  }
-  return out;
+  return readKeyed(cells, problems, 'account_id', c.account_id, (r, id): AccountRecord => ({
+    account_id: id,
+    parent_account_id: cells.text(r, c.parent_account_id),
+    name: cells.text(r, c.name),
+    status: cells.status(r, c.status),
+    canvas_account_id: cells.text(r, c.canvas_account_id),
+    canvas_parent_id: cells.text(r, c.canvas_parent_id),
+    created_by_sis: cells.createdBySis(r, createdBySis, true),
+  }));
 }
 
 function readTerms(cells: FileCells, problems: Problems): TermRecord[] {
   const c = indexesOf(cells, PROVISIONING_COLUMNS.terms);
   const createdBySis = cells.checkCreatedBySis();
-  const count = cells.table.rowCount;
-  const out: TermRecord[] = [];
-  const sisIds = new UniqueKeys(cells, problems, '');
-  for (let r = 0; r < count; r++) {
-    const termId = cells.text(r, c.term_id);
-    if (termId === null) continue; // made by hand (every Canvas has a Default Term): no import can address it
-    sisIds.check(termId, `term_id ${JSON.stringify(termId)}`, r, c.term_id);
-    out.push({
-      term_id: termId,
-      name: cells.text(r, c.name),
-      status: cells.status(r, c.status),
-      start_date: cells.date(r, c.start_date),
-      end_date: cells.date(r, c.end_date),
-      canvas_term_id: cells.text(r, c.canvas_term_id),
-      created_by_sis: cells.createdBySis(r, createdBySis, true),
-    });
-  }
-  return out;
+  return readKeyed(cells, problems, 'term_id', c.term_id, (r, id): TermRecord => ({
+    term_id: id,
+    name: cells.text(r, c.name),
+    status: cells.status(r, c.status),
+    start_date: cells.date(r, c.start_date),
+    end_date: cells.date(r, c.end_date),
+    canvas_term_id: cells.text(r, c.canvas_term_id),
+    created_by_sis: cells.createdBySis(r, createdBySis, true),
+  }));
 }
 
 function readCourses(cells: FileCells, problems: Problems): CourseRecord[] {
   const c = indexesOf(cells, PROVISIONING_COLUMNS.courses);
   const createdBySis = cells.checkCreatedBySis();
-  const count = cells.table.rowCount;
-  const out: CourseRecord[] = [];
-  const sisIds = new UniqueKeys(cells, problems, '');
-  for (let r = 0; r < count; r++) {
-    const courseId = cells.text(r, c.course_id);
-    if (courseId === null) continue; // made by hand (every Canvas has a Default Term): no import can address it
-    sisIds.check(courseId, `course_id ${JSON.stringify(courseId)}`, r, c.course_id);
-    out.push({
-      course_id: courseId,
-      integration_id: cells.text(r, c.integration_id),
-      short_name: cells.text(r, c.short_name),
-      long_name: cells.text(r, c.long_name),
-      account_id: cells.text(r, c.account_id),
-      term_id: cells.text(r, c.term_id),
-      status: cells.status(r, c.status),
-      start_date: cells.date(r, c.start_date),
-      end_date: cells.date(r, c.end_date),
-      canvas_course_id: cells.text(r, c.canvas_course_id),
-      canvas_account_id: cells.text(r, c.canvas_account_id),
-      canvas_term_id: cells.text(r, c.canvas_term_id),
-      created_by_sis: cells.createdBySis(r, createdBySis, true),
-    });
-  }
-  return out;
+  return readKeyed(cells, problems, 'course_id', c.course_id, (r, id): CourseRecord => ({
+    course_id: id,
+    integration_id: cells.text(r, c.integration_id),
+    short_name: cells.text(r, c.short_name),
+    long_name: cells.text(r, c.long_name),
+    account_id: cells.text(r, c.account_id),
+    term_id: cells.text(r, c.term_id),
+    status: cells.status(r, c.status),
+    start_date: cells.date(r, c.start_date),
+    end_date: cells.date(r, c.end_date),
+    canvas_course_id: cells.text(r, c.canvas_course_id),
+    canvas_account_id: cells.text(r, c.canvas_account_id),
+    canvas_term_id: cells.text(r, c.canvas_term_id),
+    created_by_sis: cells.createdBySis(r, createdBySis, true),
+  }));
 }
 
 function readSections(cells: FileCells, problems: Problems): SectionRecord[] {
   const c = indexesOf(cells, PROVISIONING_COLUMNS.sections);
   const createdBySis = cells.checkCreatedBySis();
-  const count = cells.table.rowCount;
-  const out: SectionRecord[] = [];
-  const sisIds = new UniqueKeys(cells, problems, '');
-  for (let r = 0; r < count; r++) {
-    const sectionId = cells.text(r, c.section_id);
-    if (sectionId === null) continue; // made by hand (every Canvas has a Default Term): no import can address it
-    sisIds.check(sectionId, `section_id ${JSON.stringify(sectionId)}`, r, c.section_id);
-    out.push({
-      section_id: sectionId,
-      course_id: cells.text(r, c.course_id),
-      integration_id: cells.text(r, c.integration_id),
-      name: cells.text(r, c.name),
-      status: cells.status(r, c.status),
-      start_date: cells.date(r, c.start_date),
-      end_date: cells.date(r, c.end_date),
-      canvas_section_id: cells.text(r, c.canvas_section_id),
-      canvas_course_id: cells.text(r, c.canvas_course_id),
-      canvas_account_id: cells.text(r, c.canvas_account_id),
-      account_id: cells.text(r, c.account_id),
-      created_by_sis: cells.createdBySis(r, createdBySis, true),
-    });
-  }
-  return out;
+  return readKeyed(cells, problems, 'section_id', c.section_id, (r, id): SectionRecord => ({
+    section_id: id,
+    course_id: cells.text(r, c.course_id),
+    integration_id: cells.text(r, c.integration_id),
+    name: cells.text(r, c.name),
+    status: cells.status(r, c.status),
+    start_date: cells.date(r, c.start_date),
+    end_date: cells.date(r, c.end_date),
+    canvas_section_id: cells.text(r, c.canvas_section_id),
+    canvas_course_id: cells.text(r, c.canvas_course_id),
+    canvas_account_id: cells.text(r, c.canvas_account_id),
+    account_id: cells.text(r, c.account_id),
+    created_by_sis: cells.createdBySis(r, createdBySis, true),
+  }));
 }
 
 function readEnrollments(cells: FileCells): EnrollmentRecord[] {

@@ -23,14 +23,7 @@ export function importTerm(ctx: ImportContext, row: Row): boolean {
 
   const name = row.get('name');
   if (name === null) return ctx.warn(row, `No name given for term ${termId}`);
-  let startAt = ctx.parseDate(row.get('start_date'));
-  let endAt = ctx.parseDate(row.get('end_date'));
-  if (startAt === undefined || endAt === undefined) {
-    // The row is still imported without the bad date (§2.0).
-    ctx.warn(row, `Bad date format for term ${termId}`);
-    startAt ??= null;
-    endAt ??= null;
-  }
+  const { startAt, endAt } = rowDates(ctx, row, termId);
 
   const { store } = ctx;
   let term = store.termBySisId(termId);
@@ -70,13 +63,7 @@ function importOverride(ctx: ImportContext, row: Row, termId: string, type: stri
     if (existing && (ctx.canWrite(existing, 'start_at') && ctx.canWrite(existing, 'end_at'))) term.overrides.delete(enrollmentType);
     return true;
   }
-  let startAt = ctx.parseDate(row.get('start_date'));
-  let endAt = ctx.parseDate(row.get('end_date'));
-  if (startAt === undefined || endAt === undefined) {
-    ctx.warn(row, `Bad date format for term ${termId}`);
-    startAt ??= null;
-    endAt ??= null;
-  }
+  const { startAt, endAt } = rowDates(ctx, row, termId);
   const override = existing ?? { enrollmentType, startAt: null, endAt: null, stuck: new Set<string>(), sisBatchId: null };
   ctx.assign(override, 'start_at', 'startAt', startAt);
   ctx.assign(override, 'end_at', 'endAt', endAt);
@@ -84,4 +71,12 @@ function importOverride(ctx: ImportContext, row: Row, termId: string, type: stri
   if (ctx.clearStickiness) override.stuck.clear();
   term.overrides.set(enrollmentType, override);
   return true;
+}
+
+/** start/end of a terms.csv row; a bad date warns and is read as empty, the row still imports (§2.0). */
+function rowDates(ctx: ImportContext, row: Row, termId: string): { startAt: string | null; endAt: string | null } {
+  const startAt = ctx.parseDate(row.get('start_date'));
+  const endAt = ctx.parseDate(row.get('end_date'));
+  if (startAt === undefined || endAt === undefined) ctx.warn(row, `Bad date format for term ${termId}`);
+  return { startAt: startAt ?? null, endAt: endAt ?? null };
 }
