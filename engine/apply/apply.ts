@@ -44,7 +44,8 @@ export interface ImportRecord {
   workflowState: string;
   counts: Record<string, number>;
   rows: number;
-  files: Record<string, string>;
+  /** Rows sent per file. The CSV contents are not kept: they hold names and e-mails, and the record is a CI artifact. */
+  files: Record<string, number>;
 }
 
 export interface ApplyRecord {
@@ -110,7 +111,7 @@ export async function applyPlan(req: ApplyRequest): Promise<ApplyRecord> {
     const mapped = mapMessages(await req.canvas.imports.messages(done), built);
     log(`import ${done.id} ended ${done.workflow_state}${mapped.length ? ` with ${mapped.length} message(s)` : ''}`);
     messages.push(...mapped);
-    imports.push({ id: String(done.id), workflowState: done.workflow_state, counts: done.data?.counts ?? {}, rows: built.rowCount, files: Object.fromEntries(built.files) });
+    imports.push({ id: String(done.id), workflowState: done.workflow_state, counts: done.data?.counts ?? {}, rows: built.rowCount, files: rowsPerFile(built.rowOwner.keys()) });
     // A later phase builds on an earlier one (logins before users): stop when Canvas failed it.
     if (!SUCCESSFUL_IMPORT_STATES.has(done.workflow_state)) break;
   }
@@ -156,4 +157,14 @@ function explainRemaining(ops: readonly Operation[], messages: readonly MappedMe
     } else why = 'Canvas accepted the import but the change did not take effect (no message)';
     return { entity: op.entity, action: op.action, key: op.key, why };
   });
+}
+
+/** `users.csv:7`-style row keys → rows per file. */
+function rowsPerFile(rowKeys: Iterable<string>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const key of rowKeys) {
+    const file = key.slice(0, key.lastIndexOf(':'));
+    counts[file] = (counts[file] ?? 0) + 1;
+  }
+  return counts;
 }
