@@ -3,7 +3,7 @@
  * header name, never by position; case slips and known misspellings are accepted with a warning.
  */
 import { basename } from 'node:path';
-import type { CsvTable } from '../../util/csv.js';
+import type { CsvColumns } from '../../util/csv.js';
 import type { FileMode } from './file-set.js';
 import type { OneRosterVersion } from './manifest.js';
 import type { Problems } from './problems.js';
@@ -64,7 +64,7 @@ export function userColumns(version: OneRosterVersion): ColumnSpec[] {
   ];
 }
 
-export function bindSheet(table: CsvTable, specs: readonly ColumnSpec[], mode: FileMode, version: OneRosterVersion, problems: Problems): Sheet {
+export function bindSheet(table: CsvColumns, specs: readonly ColumnSpec[], mode: FileMode, version: OneRosterVersion, problems: Problems): Sheet {
   const file = table.file;
   const exact = new Map(specs.map((s) => [s.name, s]));
   const ignoringCase = new Map(specs.map((s) => [s.name.toLowerCase(), s]));
@@ -115,7 +115,7 @@ export function bindSheet(table: CsvTable, specs: readonly ColumnSpec[], mode: F
       hint: `Extensions must be named metadata.<name> (e.g. metadata.${header}); otherwise check the spelling.`,
     });
   }
-  if (table.rows.length === 0) {
+  if (table.rowCount === 0) {
     problems.warn({
       code: 'oneroster.empty-file', file, line: 1,
       message: 'the file has a header but no rows',

@@ -33,8 +33,8 @@ export function readEnrollments(
   const classLookup = new RecentLookup(classes);
   const userLookup = new RecentLookup(users);
   const schoolLookup = new RecentLookup(orgs);
-  const classOrdinals = new Int32Array(sheet.table.rows.length);
-  const userOrdinals = new Int32Array(sheet.table.rows.length);
+  const classOrdinals = new Int32Array(sheet.table.rowCount);
+  const userOrdinals = new Int32Array(sheet.table.rowCount);
   const file = sheet.file;
 
   forEachLiveRow(sheet, registry, problems, what, (row, i, id) => {

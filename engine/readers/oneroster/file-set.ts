@@ -1,5 +1,5 @@
 /** The set of files: what the export holds against what the manifest promises and rosterops needs. */
-import type { CsvTable } from '../../util/csv.js';
+import type { CsvColumns } from '../../util/csv.js';
 import { DATA_FILES, fileNameOf, type DataFile, type RosterPackage } from './files.js';
 import { indexIgnoringCase, type Manifest, type ManifestEntry, type OneRosterVersion } from './manifest.js';
 import type { Problems } from './problems.js';
@@ -12,7 +12,7 @@ export type FileMode = 'absent' | 'bulk' | 'delta' | '';
  * returns each data file's mode. Problems with the set of files are reported here once, so the
  * readers below only deal with rows.
  */
-export function checkFileSet(pkg: RosterPackage, manifest: Manifest | null, version: OneRosterVersion, tables: Map<DataFile, CsvTable>, problems: Problems): Map<DataFile, FileMode> {
+export function checkFileSet(pkg: RosterPackage, manifest: Manifest | null, version: OneRosterVersion, tables: Map<DataFile, CsvColumns>, problems: Problems): Map<DataFile, FileMode> {
   const modes = new Map<DataFile, FileMode>();
   const deltaFiles: { name: string; line: number }[] = [];
   for (const key of DATA_FILES) {
@@ -63,7 +63,7 @@ function warnAboutDeltaFiles(files: { name: string; line: number }[], manifestFi
   });
 }
 
-function isRequiredFile(key: DataFile, tables: Map<DataFile, CsvTable>): boolean {
+function isRequiredFile(key: DataFile, tables: Map<DataFile, CsvColumns>): boolean {
   if (key === 'courses') return false;
   if (key !== 'roles') return true;
   // A 1.2 export that still carries 1.1-style role/orgSourcedIds columns in users.csv can do without roles.csv.

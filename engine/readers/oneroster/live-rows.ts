@@ -1,5 +1,5 @@
 /** The row loop every file shares: sourcedId present and unique, status honoured, then the file's own reading. */
-import { rowNumberOf } from '../../util/csv.js';
+import { rowNumberOf, type CsvColumns } from '../../util/csv.js';
 import { cell, invalidValue, requiredCell } from './cells.js';
 import { earlierRowsOfRepeatedIds } from './id-table.js';
 import { rows, type Problems, type RepeatedWarning } from './problems.js';
@@ -25,6 +25,8 @@ const STATUS_MISSING_IN_DELTA: RepeatedWarning = {
 /**
  * One pass over a sheet's rows, doing what every file shares: sourcedId present and unique,
  * status honoured (tobedeleted rows go to `registry.deleted`), then `visit` for each live row.
+ * The sheet is stored by column: `row` is one array refilled for each record, so `visit` reads
+ * its cells and must not keep it.
  */
 export function forEachLiveRow<T extends { sourcedId: string }>(
   sheet: Sheet, registry: Registry<T>, problems: Problems, what: string,
@@ -33,12 +35,17 @@ export function forEachLiveRow<T extends { sourcedId: string }>(
   const { table, file } = sheet;
   const idCol = columnOf(sheet, 'sourcedId');
   const statusCol = columnOf(sheet, 'status');
-  const rowsOf = table.rows;
-  const ids = new Array<string>(rowsOf.length);
-  for (let i = 0; i < rowsOf.length; i++) ids[i] = cell(rowsOf[i]!, idCol.index);
+  const count = table.rowCount;
+  const ids = idsOf(table, idCol.index);
   const earlierRows = earlierRowsOfRepeatedIds(ids);
-  for (let i = 0; i < rowsOf.length; i++) {
-    const row = rowsOf[i]!;
+  const columns = table.columns;
+  const width = columns.length;
+  const row = new Array<string>(width).fill('');
+  for (let i = 0; i < count; i++) {
+    for (let c = 0; c < width; c++) {
+      const column = columns[c]!;
+      row[c] = column.values[column.codes[i]!]!;
+    }
     const id = ids[i]!;
     if (id === '') {
       requiredCell(sheet, row, i, idCol, problems, what);
@@ -61,6 +68,16 @@ export function forEachLiveRow<T extends { sourcedId: string }>(
     }
     visit(row, i, id);
   }
+}
+
+/** The sourcedId of every row, trimmed as `cell` trims (once per distinct value). */
+function idsOf(table: CsvColumns, index: number): string[] {
+  const ids = new Array<string>(table.rowCount);
+  if (index < 0) return ids.fill('');
+  const { codes, values } = table.columns[index]!;
+  const trimmed = values.map((v) => cell([v], 0));
+  for (let i = 0; i < ids.length; i++) ids[i] = trimmed[codes[i]!]!;
+  return ids;
 }
 
 function reportDuplicateId(sheet: Sheet, i: number, first: number, id: string, problems: Problems): void {

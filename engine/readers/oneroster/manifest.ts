@@ -1,5 +1,5 @@
 /** manifest.csv (§1.2): propertyName,value; and the OneRoster version it declares (or a guess when it does not). */
-import { rowNumberOf, type CsvTable } from '../../util/csv.js';
+import { rowNumberOf } from '../../util/csv.js';
 import { MANIFEST, type RosterPackage } from './files.js';
 import type { Problems } from './problems.js';
 import { parseTable } from './tables.js';
@@ -68,7 +68,7 @@ export function indexIgnoringCase(header: readonly string[], name: string): numb
 export type OneRosterVersion = '1.1' | '1.2';
 
 /** `oneroster.version` from the manifest; without it, guess from users.csv (1.1 has a role column, 1.2 does not). */
-export function decideVersion(manifest: Manifest | null, users: CsvTable | undefined, problems: Problems): OneRosterVersion {
+export function decideVersion(manifest: Manifest | null, users: { header: readonly string[] } | undefined, problems: Problems): OneRosterVersion {
   const guessed: OneRosterVersion = users && indexIgnoringCase(users.header, 'role') === -1 ? '1.2' : '1.1';
   const entry = manifest?.entries.get('oneroster.version');
   const value = entry?.value ?? '';

@@ -1,5 +1,5 @@
 /** A parsed file with its columns bound by name (see columns.ts), and where one of its rows came from. */
-import { rowNumberOf, type CsvTable } from '../../util/csv.js';
+import { rowNumberOf, type CsvColumns } from '../../util/csv.js';
 import type { FileMode } from './file-set.js';
 
 /** A column found in a file's header; `index` is -1 when the (optional) column is not there. */
@@ -16,7 +16,7 @@ export interface MetadataColumn {
 /** A parsed file with its columns bound by name. */
 export interface Sheet {
   file: string;
-  table: CsvTable;
+  table: CsvColumns;
   mode: FileMode;
   /** False when a required column is missing: rows are not read and references into the file are not checked. */
   usable: boolean;
