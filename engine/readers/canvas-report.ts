@@ -74,6 +74,11 @@ export async function readCanvasReport(path: string): Promise<CanvasState> {
   const { sources, singleCsv } = await loadSourceFiles(path);
   const problems = new Problems();
   const files = identifyFiles(sources, problems, singleCsv);
+  // Every file is parsed: hash the bytes now and let them go (a district's report is ~170 MB of
+  // text), and let each table go once its records are built, before the next file's are.
+  const digest = digestOf([...files.values()]);
+  for (const source of sources) source.bytes = NO_BYTES;
+  for (const file of files.values()) file.bytes = NO_BYTES;
   const state: CanvasState = {
     origin: path, accounts: [], terms: [], termOverrides: null, courses: [], sections: [], users: [], enrollments: [], warnings: [], digest: '',
   };
@@ -86,12 +91,15 @@ export async function readCanvasReport(path: string): Promise<CanvasState> {
     }
     for (const d of file.table.diagnostics) problems.add(d);
     convertFile(file, state, problems);
+    files.delete(entity);
   }
   if (problems.errors.length > 0) throw fromDiagnostics(DataError, problems.errors);
   state.warnings = problems.warnings;
-  state.digest = digestOf([...files.values()]);
+  state.digest = digest;
   return state;
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 // ---------------------------------------------------------------------------------------------
 // Problems: errors are collected across files (so one run reports them all), then thrown together.

@@ -53,8 +53,12 @@ export interface CsvColumns {
   diagnostics: Diagnostic[];
 }
 
+/**
+ * Codes take two bytes while a column has fewer than 65,536 distinct values (roles, dates, class
+ * and section ids: nearly every column), four bytes otherwise.
+ */
 export interface CsvColumn {
-  codes: Int32Array;
+  codes: Uint16Array | Int32Array;
   values: string[];
 }
 
@@ -80,24 +84,21 @@ export function parseCsvColumns(input: string | Uint8Array, file: string): CsvCo
   const scanner = source.scanner(true);
   if (scanner) {
     const width = scanner.header.length;
-    let capacity = 1024;
-    let codes: Int32Array[] = scanner.header.map(() => new Int32Array(capacity));
+    // Every record ends a line: sized once, the code arrays never grow or get copied.
+    const capacity = scanner.linesLeft();
+    const codes: (Uint16Array | Int32Array)[] = scanner.header.map(() => new Uint16Array(capacity));
     const cellCodes = scanner.codes;
     let rowCount = 0;
     while (scanner.next()) {
-      if (rowCount === capacity) {
-        capacity *= 2;
-        codes = codes.map((c) => {
-          const grown = new Int32Array(capacity);
-          grown.set(c);
-          return grown;
-        });
+      for (let c = 0; c < width; c++) {
+        const code = cellCodes[c]!;
+        if (code > 0xffff && codes[c]!.BYTES_PER_ELEMENT === 2) codes[c] = Int32Array.from(codes[c]!);
+        codes[c]![rowCount] = code;
       }
-      for (let c = 0; c < width; c++) codes[c]![rowCount] = cellCodes[c]!;
       rowCount++;
     }
     if (!scanner.failed) {
-      const columns = codes.map((c, i) => ({ codes: c.slice(0, rowCount), values: scanner.valuesOf(i) }));
+      const columns = codes.map((c, i) => ({ codes: c.subarray(0, rowCount), values: scanner.valuesOf(i) }));
       return { file, header: scanner.header, rowCount, columns, lineNumbers: null, diagnostics: [] };
     }
   }
@@ -278,6 +279,14 @@ class Scanner {
     const header = line.split(',').map((h) => h.trim());
     if (header.some((h) => h === '')) return null;
     return new Scanner(bytes, header, lf === -1 ? bytes.length : lf + 1, encode);
+  }
+
+  /** How many lines start at or after the current position: at least the records left. */
+  linesLeft(): number {
+    const bytes = this.bytes;
+    let lines = 0;
+    for (let at = bytes.indexOf(LF, this.pos); at !== -1; at = bytes.indexOf(LF, at + 1)) lines++;
+    return this.pos < bytes.length && bytes[bytes.length - 1] !== LF ? lines + 1 : lines;
   }
 
   /** A column's values, when encoding (code 0 is ''). */
