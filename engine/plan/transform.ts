@@ -489,10 +489,11 @@ class Transformer {
       sectionOf[k] = placement.ordinal;
       userOf[k] = userOrdinal;
       roleCodeOf[k] = roles.of(role);
-      candidates.push(new SisEnrollment(
-        placement.course.course_id, placement.section.section_id, this.desiredUsers[userOrdinal]!.user_id, role,
-        statusOf(e, placement.course.term), placement.course.account, placement.course.term, e.source.file, e.source.row,
-      ));
+      candidates.push({
+        course_id: placement.course.course_id, section_id: placement.section.section_id, user_id: this.desiredUsers[userOrdinal]!.user_id, role,
+        status: statusOf(e, placement.course.term), account: placement.course.account, term: placement.course.term,
+        originFile: e.source.file, originRow: e.source.row,
+      });
     }
     if (unmapped > 0) this.notes.push(`${unmapped} enrollment(s) have a role that rules.enrollments.roles does not sync`);
     return mergeSameIdentity(candidates, sectionOf, userOf, roleCodeOf, this.desiredUsers.length);
@@ -524,28 +525,6 @@ class Transformer {
       if (termEnd && Math.abs(daysBetween(endDay, termEnd)) <= alignToTermEndWithinDays) return 'active';
     }
     return endDay <= this.asOf ? ended : 'active';
-  }
-}
-
-/**
- * A desired enrollment made from a SIS row. Its `origin` (`enrollments.csv:17`) is built when it
- * is read, which only happens for the few that become operations: a large district has a million
- * enrollments, and a million origin strings were a tenth of the planner's memory.
- */
-class SisEnrollment implements DesiredEnrollment {
-  readonly #file: string;
-  readonly #row: number;
-
-  constructor(
-    public course_id: string, public section_id: string, public user_id: string, public role: string, public status: string,
-    public account: string | null, public term: string | null, file: string, row: number,
-  ) {
-    this.#file = file;
-    this.#row = row;
-  }
-
-  get origin(): string {
-    return `${this.#file}:${this.#row}`;
   }
 }
 

@@ -79,7 +79,7 @@ function build(world: World): { desired: DesiredState; actual: CanvasState; conf
   for (const [section, user, role, status] of world.desiredEnrollments) {
     if (!dUsers.has(user) || !dSections.has(section) || seen.has(`${section}|${user}|${role}`)) continue;
     seen.add(`${section}|${user}|${role}`);
-    desired.enrollments.push({ course_id: `c-${section}`, section_id: section, user_id: user, role, status, ...place });
+    desired.enrollments.push({ course_id: `c-${section}`, section_id: section, user_id: user, role, status, account: null, term: null, originFile: 'test.csv', originRow: 2 });
   }
 
   let nextId = 100;

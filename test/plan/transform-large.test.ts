@@ -9,6 +9,7 @@ import { toSisSnapshot } from '../../engine/gen/snapshot.js';
 import type { RosteropsError } from '../../engine/errors.js';
 import type { OrEnrollment, SisSnapshot } from '../../engine/model/oneroster.js';
 import { transform } from '../../engine/plan/transform.js';
+import { enrollmentOrigin } from '../../engine/plan/desired.js';
 import { loadPolicies } from '../../engine/policy/load.js';
 import { ROOT } from '../support/workspace.js';
 
@@ -49,16 +50,16 @@ describe('transform at scale', () => {
     const ended: OrEnrollment = { ...first, sourcedId: `${first.sourcedId}-ended`, endDate: '2025-09-01', source: { file: 'enrollments.csv', row: 999_998 } };
     const active: OrEnrollment = { ...first, sourcedId: `${first.sourcedId}-again`, endDate: '', source: { file: 'enrollments.csv', row: 999_999 } };
     const before = transform(sis, config, asOf).enrollments;
-    const index = before.findIndex((d) => d.origin === `enrollments.csv:${first.source.row}`);
+    const index = before.findIndex((d) => enrollmentOrigin(d) === `enrollments.csv:${first.source.row}`);
     // The ended duplicate loses to the active first row; the rows keep their places.
     const withEnded = transform({ ...sis, enrollments: [...sis.enrollments, ended] }, config, asOf).enrollments;
     expect(withEnded).toHaveLength(before.length);
-    expect(withEnded[index]!.origin).toBe(`enrollments.csv:${first.source.row}`);
+    expect(enrollmentOrigin(withEnded[index]!)).toBe(`enrollments.csv:${first.source.row}`);
     // An ended first row is replaced, in its place, by a later active one.
     const firstEnded = sis.enrollments.map((e) => (e === first ? { ...e, endDate: '2025-09-01' } : e));
     const replaced = transform({ ...sis, enrollments: [...firstEnded, active] }, config, asOf).enrollments;
     expect(replaced).toHaveLength(before.length);
-    expect(replaced[index]!.origin).toBe('enrollments.csv:999999');
+    expect(enrollmentOrigin(replaced[index]!)).toBe('enrollments.csv:999999');
     expect(replaced[index]!.status).toBe('active');
   });
 });

@@ -6,7 +6,7 @@
 import type { CanvasState, EnrollmentRecord } from '../../model/canvas.js';
 import { Ordinals } from '../keys.js';
 import type { Config } from '../../policy/types.js';
-import type { DesiredEnrollment } from '../desired.js';
+import { enrollmentOrigin, type DesiredEnrollment } from '../desired.js';
 import { importRow, operation, reasons, type PlanBuilder } from './common.js';
 import type { StructureScope } from './structure.js';
 import type { UserResolution } from './users.js';
@@ -44,7 +44,7 @@ export function diffEnrollments(
       plan.add(operation({
         entity: 'enrollments', action: 'create', key: keyOf(d.section_id, d.user_id, d.role), canvasId: a?.canvas_enrollment_id,
         changes: [{ field: 'status', before: a ? 'deleted' : null, after: d.status }],
-        reason: a ? reasons.restore('enrollments', d.origin) : reasons.create(d.origin),
+        reason: a ? reasons.restore('enrollments', enrollmentOrigin(d)) : reasons.create(enrollmentOrigin(d)),
         rows: [enrollmentRow(d, d.status)], role: d.role, account: d.account, term: d.term,
       }));
       continue;
@@ -57,8 +57,8 @@ export function diffEnrollments(
       entity: 'enrollments', action: adopt ? 'adopt' : 'update', key: keyOf(d.section_id, d.user_id, d.role), canvasId: a.canvas_enrollment_id,
       changes: statusDiffers ? [{ field: 'status', before: a.status, after: d.status }] : [],
       reason: adopt
-        ? { rule: 'canvas.enrollment-identity', source: d.origin, text: 'enrolled by hand with the same section, user and role: the import takes the enrollment over' }
-        : reasons.update('enrollments', d.origin),
+        ? { rule: 'canvas.enrollment-identity', source: enrollmentOrigin(d), text: 'enrolled by hand with the same section, user and role: the import takes the enrollment over' }
+        : reasons.update('enrollments', enrollmentOrigin(d)),
       rows: [enrollmentRow(d, ownsStatus ? d.status : before)], role: d.role, account: d.account, term: d.term,
     }));
   }
