@@ -8,7 +8,6 @@
  * one loop each, with column indexes looked up once, statuses and booleans read once per distinct
  * value, and no per-row allocation beyond the record itself.
  */
-import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import { unzipSync } from 'fflate';
@@ -20,6 +19,7 @@ import type {
 } from '../model/canvas.js';
 import { parseCsvColumns, rowNumberOf, type CsvColumn, type CsvColumns } from '../util/csv.js';
 import { toUtcInstant } from '../util/dates.js';
+import { digestFile, digestOfFiles, type FileDigest } from '../util/digest.js';
 
 /** The six Canvas entity files plus the rosterops `term_overrides.csv` extension. */
 type ReportEntity = ProvisioningEntity | 'term_overrides';
@@ -73,12 +73,8 @@ const RUN_PROVISIONING_HINT =
 export async function readCanvasReport(path: string): Promise<CanvasState> {
   const { sources, singleCsv } = await loadSourceFiles(path);
   const problems = new Problems();
-  const files = identifyFiles(sources, problems, singleCsv);
-  // Every file is parsed: hash the bytes now and let them go (a district's report is ~170 MB of
-  // text), and let each table go once its records are built, before the next file's are.
-  const digest = digestOf([...files.values()]);
-  for (const source of sources) source.bytes = NO_BYTES;
-  for (const file of files.values()) file.bytes = NO_BYTES;
+  const files = await identifyFiles(sources, problems, singleCsv);
+  const digest = digestOfFiles([...files.values()].map((f) => f.digest));
   const state: CanvasState = {
     origin: path, accounts: [], terms: [], termOverrides: null, courses: [], sections: [], users: [], enrollments: [], warnings: [], digest: '',
   };
@@ -91,15 +87,13 @@ export async function readCanvasReport(path: string): Promise<CanvasState> {
     }
     for (const d of file.table.diagnostics) problems.add(d);
     convertFile(file, state, problems);
-    files.delete(entity);
+    files.delete(entity); // its table is no longer needed: let it go before the next file's records are built
   }
   if (problems.errors.length > 0) throw fromDiagnostics(DataError, problems.errors);
   state.warnings = problems.warnings;
   state.digest = digest;
   return state;
 }
-
-const NO_BYTES = new Uint8Array(0);
 
 // ---------------------------------------------------------------------------------------------
 // Problems: errors are collected across files (so one run reports them all), then thrown together.
@@ -138,7 +132,8 @@ interface SourceFile {
   name: string;
   /** Where the file is, for messages: a path, or `<zip>/<entry>`. */
   display: string;
-  bytes: Uint8Array;
+  /** The bytes, read when the file's turn comes (one file's bytes in memory at a time). */
+  read(): Promise<Uint8Array>;
 }
 
 async function loadSourceFiles(path: string): Promise<{ sources: SourceFile[]; singleCsv: boolean }> {
@@ -152,7 +147,7 @@ async function loadSourceFiles(path: string): Promise<{ sources: SourceFile[]; s
   if (info.isDirectory()) return { sources: await loadDirectory(path), singleCsv: false };
   const lower = path.toLowerCase();
   if (lower.endsWith('.zip')) return { sources: loadZip(path, await readFile(path)), singleCsv: false };
-  if (lower.endsWith('.csv')) return { sources: [{ name: basename(path), display: path, bytes: await readFile(path) }], singleCsv: true };
+  if (lower.endsWith('.csv')) return { sources: [{ name: basename(path), display: path, read: () => readFile(path) }], singleCsv: true };
   throw new DataError('canvas-report.unknown-input', `${path} is not a directory, a .zip or a .csv file`, { file: path },
     'Pass the provisioning report as downloaded (.zip or .csv) or a directory holding its CSV files.');
 }
@@ -164,26 +159,33 @@ async function loadDirectory(dir: string): Promise<SourceFile[]> {
   for (const entry of entries) {
     if (!entry.isFile() || !isReportCandidate(entry.name)) continue;
     const display = join(dir, entry.name);
-    files.push({ name: entry.name, display, bytes: await readFile(display) });
+    files.push({ name: entry.name, display, read: () => readFile(display) });
   }
   return files;
 }
 
+/** The zip's CSV entries; each is inflated when its turn comes (the listing inflates nothing). */
 function loadZip(path: string, bytes: Uint8Array): SourceFile[] {
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes, { filter: (f) => isZipCandidate(f.name) });
-  } catch (err) {
-    throw new DataError('canvas-report.bad-zip', `${path} is not a readable zip: ${(err as Error).message}`, { file: path },
-      'Download the report again; the archive looks truncated or corrupt.', { cause: err });
-  }
-  const names = Object.keys(entries).sort();
+  const unzip = (filter: (name: string) => boolean): Record<string, Uint8Array> => {
+    try {
+      return unzipSync(bytes, { filter: (f) => filter(f.name) });
+    } catch (err) {
+      throw new DataError('canvas-report.bad-zip', `${path} is not a readable zip: ${(err as Error).message}`, { file: path },
+        'Download the report again; the archive looks truncated or corrupt.', { cause: err });
+    }
+  };
+  const listed: string[] = [];
+  unzip((name) => {
+    if (isZipCandidate(name)) listed.push(name);
+    return false;
+  });
+  const names = listed.sort();
   const folders = new Set(names.map((n) => posix.dirname(n)));
   if (folders.size > 1) {
     throw new DataError('canvas-report.zip-layout', `${path} holds CSV files in several folders (${[...folders].join(', ')})`, { file: path },
       'Zip the report files at the root of the archive or inside a single folder.');
   }
-  return names.map((n) => ({ name: posix.basename(n), display: `${path}/${n}`, bytes: entries[n]! }));
+  return names.map((n) => ({ name: posix.basename(n), display: `${path}/${n}`, read: async () => unzip((name) => name === n)[n]! }));
 }
 
 function isZipCandidate(entryName: string): boolean {
@@ -206,7 +208,7 @@ interface ReportFile {
   /** Canonical name (`users.csv`), so the digest does not depend on how the download was named. */
   canonicalName: string;
   display: string;
-  bytes: Uint8Array;
+  digest: FileDigest;
   table: CsvColumns;
 }
 
@@ -219,11 +221,13 @@ function entityNamed(fileName: string): ReportEntity | null {
   return REPORT_ENTITIES.find((e) => canonicalName(e) === lower) ?? null;
 }
 
-function identifyFiles(sources: SourceFile[], problems: Problems, singleCsv: boolean): Map<ReportEntity, ReportFile> {
+/** Reads, parses and hashes the files one by one; a file's bytes are let go once it is parsed. */
+async function identifyFiles(sources: SourceFile[], problems: Problems, singleCsv: boolean): Promise<Map<ReportEntity, ReportFile>> {
   const found = new Map<ReportEntity, ReportFile>();
   for (const source of sources) {
     if (UNUSED_CANVAS_FILES.has(source.name.toLowerCase())) continue;
-    const table = parseCsvColumns(source.bytes, source.display);
+    const bytes = await source.read();
+    const table = parseCsvColumns(bytes, source.display);
     const entity = entityOf(source, table, singleCsv, problems);
     if (entity === null) continue;
     const earlier = found.get(entity);
@@ -231,7 +235,7 @@ function identifyFiles(sources: SourceFile[], problems: Problems, singleCsv: boo
       throw new DataError('canvas-report.duplicate-file', `${source.display} and ${earlier.display} both hold ${entity}`, { file: source.display },
         `Keep one ${canonicalName(entity)} per report.`);
     }
-    found.set(entity, { entity, canonicalName: canonicalName(entity), display: source.display, bytes: source.bytes, table });
+    found.set(entity, { entity, canonicalName: canonicalName(entity), display: source.display, digest: digestFile(canonicalName(entity), bytes), table });
   }
   return found;
 }
@@ -671,13 +675,4 @@ function indexesOf<const C extends readonly string[]>(cells: FileCells, columns:
 
 // ---------------------------------------------------------------------------------------------
 
-/** sha256 over (canonical name, bytes) of every file read, in name order; names framed so files cannot run together. */
-function digestOf(files: ReportFile[]): string {
-  const hash = createHash('sha256');
-  const sorted = [...files].sort((a, b) => (a.canonicalName < b.canonicalName ? -1 : a.canonicalName > b.canonicalName ? 1 : 0));
-  for (const f of sorted) {
-    hash.update(`${f.canonicalName}\u0000${f.bytes.length}\u0000`);
-    hash.update(f.bytes);
-  }
-  return hash.digest('hex');
-}
+

@@ -2,11 +2,11 @@
  * Package access: the export as a folder or a zip, file names matched case-insensitively, and the
  * digest of the files read.
  */
-import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { DataError } from '../../errors.js';
+import { digestFile, digestOfFiles, type FileDigest } from '../../util/digest.js';
 
 // The data files rosterops reads, by their canonical (spec) names.
 
@@ -25,7 +25,9 @@ export interface PackageFile {
   canonicalName: string;
   /** What the user sees in messages and source rows, e.g. `export.zip:users.csv`. */
   label: string;
+  /** The file's bytes until it is parsed; then empty, and `digest` holds their hash. */
   bytes: Uint8Array;
+  digest?: FileDigest;
 }
 
 export interface RosterPackage {
@@ -139,12 +141,14 @@ function canonicalNameOf(lower: string): string {
   return DATA_FILES.map(fileNameOf).find((n) => n.toLowerCase() === lower) ?? lower;
 }
 
+const NO_BYTES = new Uint8Array(0);
+
+/** A parsed file's bytes are hashed and let go: the records hold all that is needed from them. */
+export function releaseBytes(file: PackageFile): void {
+  file.digest ??= digestFile(file.canonicalName, file.bytes);
+  file.bytes = NO_BYTES;
+}
+
 export function digestOf(files: Map<string, PackageFile>): string {
-  const hash = createHash('sha256');
-  const sorted = [...files.values()].sort((a, b) => (a.canonicalName < b.canonicalName ? -1 : a.canonicalName > b.canonicalName ? 1 : 0));
-  for (const f of sorted) {
-    hash.update(`${f.canonicalName}\u0000${f.bytes.length}\u0000`);
-    hash.update(f.bytes);
-  }
-  return hash.digest('hex');
+  return digestOfFiles([...files.values()].map((f) => f.digest ?? digestFile(f.canonicalName, f.bytes)));
 }
