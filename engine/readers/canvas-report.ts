@@ -17,9 +17,10 @@ import { ENROLLMENT_TYPES } from '../model/canvas.js';
 import type {
   AccountRecord, CanvasState, Cell, CourseRecord, EnrollmentRecord, EnrollmentType, SectionRecord, TermOverrideRecord, TermRecord, UserRecord,
 } from '../model/canvas.js';
-import { parseCsvColumns, rowNumberOf, type CsvColumn, type CsvColumns } from '../util/csv.js';
+import { rowNumberOf, type CsvColumn, type CsvColumns } from '../util/csv.js';
 import { toUtcInstant } from '../util/dates.js';
-import { digestFile, digestOfFiles, type FileDigest } from '../util/digest.js';
+import { fileDigestOf, parseCsvBytesColumns, parseCsvFileColumns, type ParsedFile } from '../util/csv-file.js';
+import { digestOfFiles, type FileDigest } from '../util/digest.js';
 
 /** The six Canvas entity files plus the rosterops `term_overrides.csv` extension. */
 type ReportEntity = ProvisioningEntity | 'term_overrides';
@@ -73,7 +74,7 @@ const RUN_PROVISIONING_HINT =
 export async function readCanvasReport(path: string): Promise<CanvasState> {
   const { sources, singleCsv } = await loadSourceFiles(path);
   const problems = new Problems();
-  const files = await identifyFiles(sources, problems, singleCsv);
+  const files = identifyFiles(sources, problems, singleCsv);
   const digest = digestOfFiles([...files.values()].map((f) => f.digest));
   const state: CanvasState = {
     origin: path, accounts: [], terms: [], termOverrides: null, courses: [], sections: [], users: [], enrollments: [], warnings: [], digest: '',
@@ -132,8 +133,8 @@ interface SourceFile {
   name: string;
   /** Where the file is, for messages: a path, or `<zip>/<entry>`. */
   display: string;
-  /** The bytes, read when the file's turn comes (one file's bytes in memory at a time). */
-  read(): Promise<Uint8Array>;
+  /** Reads and parses the file when its turn comes (a file on disk is read piece by piece). */
+  parse(): ParsedFile<CsvColumns>;
 }
 
 async function loadSourceFiles(path: string): Promise<{ sources: SourceFile[]; singleCsv: boolean }> {
@@ -147,7 +148,7 @@ async function loadSourceFiles(path: string): Promise<{ sources: SourceFile[]; s
   if (info.isDirectory()) return { sources: await loadDirectory(path), singleCsv: false };
   const lower = path.toLowerCase();
   if (lower.endsWith('.zip')) return { sources: loadZip(path, await readFile(path)), singleCsv: false };
-  if (lower.endsWith('.csv')) return { sources: [{ name: basename(path), display: path, read: () => readFile(path) }], singleCsv: true };
+  if (lower.endsWith('.csv')) return { sources: [{ name: basename(path), display: path, parse: () => parseCsvFileColumns(path, path) }], singleCsv: true };
   throw new DataError('canvas-report.unknown-input', `${path} is not a directory, a .zip or a .csv file`, { file: path },
     'Pass the provisioning report as downloaded (.zip or .csv) or a directory holding its CSV files.');
 }
@@ -159,7 +160,7 @@ async function loadDirectory(dir: string): Promise<SourceFile[]> {
   for (const entry of entries) {
     if (!entry.isFile() || !isReportCandidate(entry.name)) continue;
     const display = join(dir, entry.name);
-    files.push({ name: entry.name, display, read: () => readFile(display) });
+    files.push({ name: entry.name, display, parse: () => parseCsvFileColumns(display, display) });
   }
   return files;
 }
@@ -185,7 +186,10 @@ function loadZip(path: string, bytes: Uint8Array): SourceFile[] {
     throw new DataError('canvas-report.zip-layout', `${path} holds CSV files in several folders (${[...folders].join(', ')})`, { file: path },
       'Zip the report files at the root of the archive or inside a single folder.');
   }
-  return names.map((n) => ({ name: posix.basename(n), display: `${path}/${n}`, read: async () => unzip((name) => name === n)[n]! }));
+  return names.map((n) => {
+    const display = `${path}/${n}`;
+    return { name: posix.basename(n), display, parse: () => parseCsvBytesColumns(unzip((name) => name === n)[n]!, display) };
+  });
 }
 
 function isZipCandidate(entryName: string): boolean {
@@ -221,13 +225,13 @@ function entityNamed(fileName: string): ReportEntity | null {
   return REPORT_ENTITIES.find((e) => canonicalName(e) === lower) ?? null;
 }
 
-/** Reads, parses and hashes the files one by one; a file's bytes are let go once it is parsed. */
-async function identifyFiles(sources: SourceFile[], problems: Problems, singleCsv: boolean): Promise<Map<ReportEntity, ReportFile>> {
+/** Reads, parses and hashes the files one by one. */
+function identifyFiles(sources: SourceFile[], problems: Problems, singleCsv: boolean): Map<ReportEntity, ReportFile> {
   const found = new Map<ReportEntity, ReportFile>();
   for (const source of sources) {
     if (UNUSED_CANVAS_FILES.has(source.name.toLowerCase())) continue;
-    const bytes = await source.read();
-    const table = parseCsvColumns(bytes, source.display);
+    const parsed = source.parse();
+    const table = parsed.table;
     const entity = entityOf(source, table, singleCsv, problems);
     if (entity === null) continue;
     const earlier = found.get(entity);
@@ -235,7 +239,7 @@ async function identifyFiles(sources: SourceFile[], problems: Problems, singleCs
       throw new DataError('canvas-report.duplicate-file', `${source.display} and ${earlier.display} both hold ${entity}`, { file: source.display },
         `Keep one ${canonicalName(entity)} per report.`);
     }
-    found.set(entity, { entity, canonicalName: canonicalName(entity), display: source.display, digest: digestFile(canonicalName(entity), bytes), table });
+    found.set(entity, { entity, canonicalName: canonicalName(entity), display: source.display, digest: fileDigestOf(canonicalName(entity), parsed), table });
   }
   return found;
 }

@@ -20,7 +20,10 @@
  *   after a probe;
  * - strings are created from the bytes (flat copies): a slice of a whole-file text (V8 makes a
  *   view from 13 characters on) would keep the entire text alive as long as a reader keeps one id.
- * `parseCsvColumns` stores the table by column, dictionary-encoded (no array per record).
+ * `parseCsvColumns` stores the table by column, dictionary-encoded (no array per record), and
+ * can read a file piece by piece (`StreamedInput`) through one reused buffer of a few megabytes:
+ * a district's enrollments.csv is over 100 MB, and a whole-file buffer per file cost that much
+ * memory each, given back only at V8's next full collection.
  */
 import { isUtf8 } from 'node:buffer';
 import { parse as csvParseSync } from 'csv-parse/sync';
@@ -62,6 +65,24 @@ export interface CsvColumn {
   values: string[];
 }
 
+/** An input read piece by piece, such as a file on disk (see util/csv-file.ts). */
+export interface StreamedInput {
+  /** Reads up to `length` bytes into `into` at `offset`; 0 at the end of the input. */
+  read(into: Uint8Array, offset: number, length: number): number;
+  /** Size in bytes, to size the tables (an estimate is enough). */
+  readonly size: number;
+  /** The whole input at once, for the robust path. */
+  whole(): Uint8Array;
+  /** How many bytes to hold at once (default 4 MiB; a longer line grows it). */
+  readonly windowBytes?: number;
+}
+
+export type CsvInput = string | Uint8Array | StreamedInput;
+
+function isStreamed(input: CsvInput): input is StreamedInput {
+  return typeof input === 'object' && !(input instanceof Uint8Array);
+}
+
 export function rowNumberOf(table: { lineNumbers: Int32Array | null }, index: number): number {
   return table.lineNumbers ? table.lineNumbers[index]! : index + 2;
 }
@@ -79,17 +100,25 @@ export function parseCsv(input: string | Uint8Array, file: string): CsvTable {
   return robustParse(normaliseLineBreaks(source.text()), file);
 }
 
-export function parseCsvColumns(input: string | Uint8Array, file: string): CsvColumns {
+export function parseCsvColumns(input: CsvInput, file: string): CsvColumns {
   const source = openSource(input, file);
   const scanner = source.scanner(true);
   if (scanner) {
     const width = scanner.header.length;
-    // Every record ends a line: sized once, the code arrays never grow or get copied.
-    const capacity = scanner.linesLeft();
-    const codes: (Uint16Array | Int32Array)[] = scanner.header.map(() => new Uint16Array(capacity));
+    // Every record ends a line: sized from the line count (or, read piece by piece, an estimate).
+    let capacity = scanner.linesLeft();
+    let codes: (Uint16Array | Int32Array)[] = scanner.header.map(() => new Uint16Array(capacity));
     const cellCodes = scanner.codes;
     let rowCount = 0;
     while (scanner.next()) {
+      if (rowCount === capacity) {
+        capacity = Math.ceil(capacity * 1.5) + 1024;
+        codes = codes.map((c) => {
+          const grown = c.BYTES_PER_ELEMENT === 2 ? new Uint16Array(capacity) : new Int32Array(capacity);
+          grown.set(c);
+          return grown;
+        });
+      }
       for (let c = 0; c < width; c++) {
         const code = cellCodes[c]!;
         if (code > 0xffff && codes[c]!.BYTES_PER_ELEMENT === 2) codes[c] = Int32Array.from(codes[c]!);
@@ -184,7 +213,8 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf];
 const proto = Buffer.prototype as Partial<NodeBuffer>;
 const HAS_BUFFER_SLICES = typeof proto.latin1Slice === 'function' && typeof proto.utf8Slice === 'function';
 
-function openSource(input: string | Uint8Array, file: string): Source {
+function openSource(input: CsvInput, file: string): Source {
+  if (isStreamed(input)) return openStream(input, file);
   let text: string | null = null;
   const decoded = (): string => (text ??= decodeText(input, file));
   let raw: Uint8Array;
@@ -200,7 +230,105 @@ function openSource(input: string | Uint8Array, file: string): Source {
   const bom = UTF8_BOM.every((b, i) => raw[i] === b) ? 3 : 0;
   const bytes = Buffer.from(raw.buffer, raw.byteOffset + bom, raw.byteLength - bom) as NodeBuffer;
   if (isBlankAscii(bytes)) throw emptyFile(file);
-  return { text: decoded, scanner: (encode) => Scanner.open(bytes, encode) };
+  return { text: decoded, scanner: (encode) => Scanner.open(ByteWindow.whole(bytes), 0, encode) };
+}
+
+/** A streamed input: the fast path reads it window by window; the robust path reads it whole. */
+function openStream(input: StreamedInput, file: string): Source {
+  let text: string | null = null;
+  const decoded = (): string => (text ??= decodeText(input.whole(), file));
+  if (!HAS_BUFFER_SLICES) return { text: decoded, scanner: () => null };
+  let opened = false;
+  return {
+    text: decoded,
+    scanner: (encode) => {
+      if (opened) throw new Error('a streamed CSV input is scanned once');
+      opened = true;
+      const window = ByteWindow.stream(input, file);
+      const bom = UTF8_BOM.every((b, i) => window.bytes[i] === b) ? 3 : 0;
+      if (window.eof && isBlankAscii(window.bytes.subarray(bom))) throw emptyFile(file);
+      return Scanner.open(window, bom, encode);
+    },
+  };
+}
+
+/** How much of a streamed input the fast path holds at once; a longer line grows it. */
+const WINDOW_BYTES = 4 << 20;
+
+/**
+ * The bytes the scanner sees: the whole input, or a streamed input one buffer at a time. Records
+ * never straddle `lastLine` (the fast path takes one record per line), so everything up to it can
+ * be scanned before the window moves on.
+ */
+class ByteWindow {
+  bytes: NodeBuffer;
+  /** Index of the last line feed in `bytes`, -1 if none: a record starting at or before it is complete. */
+  lastLine: number;
+  eof: boolean;
+  private filled = 0;
+  /** Bytes given to the scanner so far, for estimates. */
+  consumed = 0;
+
+  private constructor(private readonly input: StreamedInput | null, private readonly file: string, private buffer: NodeBuffer) {
+    this.bytes = buffer;
+    this.lastLine = -1;
+    this.eof = input === null;
+    if (input === null) {
+      this.filled = buffer.length;
+      this.lastLine = buffer.lastIndexOf(LF);
+    }
+  }
+
+  static whole(bytes: NodeBuffer): ByteWindow {
+    return new ByteWindow(null, '', bytes);
+  }
+
+  static stream(input: StreamedInput, file: string): ByteWindow {
+    const bytes = Math.max(1, Math.min(input.windowBytes ?? WINDOW_BYTES, input.size + 1));
+    const window = new ByteWindow(input, file, Buffer.allocUnsafeSlow(bytes) as NodeBuffer);
+    window.fill(0);
+    return window;
+  }
+
+  /** Total size of the input, when streamed (an estimate); the window's length otherwise. */
+  get size(): number {
+    return this.input ? this.input.size : this.bytes.length;
+  }
+
+  /** Drops the bytes before `keep` and reads on (positions move down by `keep`). */
+  advance(keep: number): void {
+    const carried = this.filled - keep;
+    if (carried === this.buffer.length) {
+      // One line longer than the whole buffer: make room.
+      const bigger = Buffer.allocUnsafeSlow(this.buffer.length * 2) as NodeBuffer;
+      this.buffer.copy(bigger, 0, keep, this.filled);
+      this.buffer = bigger;
+    } else {
+      this.buffer.copyWithin(0, keep, this.filled);
+    }
+    this.consumed += keep;
+    this.fill(carried);
+  }
+
+  private fill(carried: number): void {
+    const input = this.input!;
+    const buffer = this.buffer;
+    let filled = carried;
+    while (filled < buffer.length) {
+      const n = input.read(buffer, filled, buffer.length - filled);
+      if (n === 0) {
+        this.eof = true;
+        break;
+      }
+      filled += n;
+    }
+    this.filled = filled;
+    this.bytes = buffer.subarray(0, filled) as NodeBuffer;
+    this.lastLine = this.bytes.lastIndexOf(LF);
+    // The carried bytes were past the previous window's last line: they are checked now, whole lines only.
+    const complete = this.eof ? filled : this.lastLine + 1;
+    if (!isUtf8(this.bytes.subarray(0, complete))) decodeUtf8(this.bytes.subarray(0, complete), this.file);
+  }
 }
 
 function decodeText(input: string | Uint8Array, file: string): string {
@@ -258,35 +386,57 @@ class Scanner {
   /** Set when the file turned out to need the robust path. */
   failed = false;
   private pos: number;
+  private bytes: NodeBuffer;
   private readonly columns: Column[];
 
-  private constructor(private readonly bytes: NodeBuffer, readonly header: string[], start: number, encode: boolean) {
+  private constructor(private readonly window: ByteWindow, readonly header: string[], start: number, encode: boolean) {
     this.pos = start;
+    this.bytes = window.bytes;
     this.cells = new Array<string>(header.length).fill('');
     this.codes = new Int32Array(header.length);
-    this.columns = header.map(() => new Column(bytes, encode));
+    this.columns = header.map(() => new Column(window.bytes, encode));
   }
 
-  /** A scanner positioned after the header, or null when the header needs the robust path. */
-  static open(bytes: NodeBuffer, encode: boolean): Scanner | null {
-    const lf = bytes.indexOf(LF);
+  /** A scanner positioned after the header (which starts at `start`), or null when the header needs the robust path. */
+  static open(window: ByteWindow, start: number, encode: boolean): Scanner | null {
+    while (window.lastLine < start && !window.eof) window.advance(0); // a header longer than the window
+    const bytes = window.bytes;
+    const lf = bytes.indexOf(LF, start);
     let end = lf === -1 ? bytes.length : lf;
-    if (end > 0 && bytes[end - 1] === CR) end--;
-    const cr = bytes.indexOf(CR);
+    if (end > start && bytes[end - 1] === CR) end--;
+    const cr = bytes.indexOf(CR, start);
     if (cr !== -1 && cr < end) return null; // a lone CR in the header line
-    const line = bytes.utf8Slice(0, end);
+    const line = bytes.utf8Slice(start, end);
     if (line.includes('"')) return null; // quoted headers are rare; let the robust path handle them
     const header = line.split(',').map((h) => h.trim());
     if (header.some((h) => h === '')) return null;
-    return new Scanner(bytes, header, lf === -1 ? bytes.length : lf + 1, encode);
+    return new Scanner(window, header, lf === -1 ? bytes.length : lf + 1, encode);
   }
 
-  /** How many lines start at or after the current position: at least the records left. */
+  /**
+   * At least the records left, to size the tables: the lines left when the input is at hand,
+   * else an estimate from the lines seen so far (the tables grow if it falls short).
+   */
   linesLeft(): number {
     const bytes = this.bytes;
     let lines = 0;
     for (let at = bytes.indexOf(LF, this.pos); at !== -1; at = bytes.indexOf(LF, at + 1)) lines++;
-    return this.pos < bytes.length && bytes[bytes.length - 1] !== LF ? lines + 1 : lines;
+    if (this.window.eof) return this.pos < bytes.length && bytes[bytes.length - 1] !== LF ? lines + 1 : lines;
+    const seen = this.window.lastLine + 1 - this.pos;
+    return seen <= 0 ? 1024 : Math.ceil(((this.window.size - this.window.consumed - this.pos) / seen) * lines * 1.02) + 16;
+  }
+
+  /** Moves the window on when the next record may not be complete in it; returns the position of that record. */
+  private nextStart(): number {
+    const window = this.window;
+    if (this.pos <= window.lastLine || window.eof) return this.pos;
+    while (this.pos > window.lastLine && !window.eof) {
+      window.advance(this.pos);
+      this.pos = 0;
+    }
+    this.bytes = window.bytes;
+    for (const column of this.columns) column.rebind(window.bytes);
+    return this.pos;
   }
 
   /** A column's values, when encoding (code 0 is ''). */
@@ -301,10 +451,11 @@ class Scanner {
    * quoted cell not closed on its line or followed by anything but a separator.
    */
   next(): boolean {
+    if (this.failed) return false;
+    const start = this.nextStart();
     const bytes = this.bytes;
     const n = bytes.length;
-    const start = this.pos;
-    if (start >= n || this.failed) return false;
+    if (start >= n) return false;
     const first = bytes[start]!;
     if (first === LF || first === CR) return this.fail(); // blank line: the robust path skips it and numbers lines
     const cells = this.cells;
@@ -427,11 +578,25 @@ class Column {
   private lastCode = 0;
   private table = new Int32Array(64 * SLOT);
   private mask = 63;
-  private readonly view: DataView;
+  private view: DataView;
+  /**
+   * The bytes of each interned value longer than 8 bytes, one after the other: a table slot points
+   * here, not into the input, which a streamed input does not keep.
+   */
+  private stored = new Uint8Array(0);
+  private storedView = new DataView(this.stored.buffer);
+  private storedLength = 0;
 
-  constructor(private readonly bytes: NodeBuffer, private readonly encode: boolean) {
+  constructor(private bytes: NodeBuffer, private readonly encode: boolean) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.values = encode ? [''] : [];
+  }
+
+  /** The window moved on: cells are now read from `bytes`; the previous cell's bytes are gone. */
+  rebind(bytes: NodeBuffer): void {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (this.lastLength > 8) this.lastLength = 0; // short values are compared by their words, kept here
   }
 
   /**
@@ -524,10 +689,10 @@ class Column {
     const tag = short ? length : 0;
     for (let at = slot * SLOT, held = table[at]!; held !== 0; slot = (slot + 1) & mask, at = slot * SLOT, held = table[at]!) {
       if (table[at + 1] !== hash || (held & 15) !== tag) continue;
-      if (short ? table[at + 2] === w0 && table[at + 3] === w1 : table[at + 3] === length && this.same(s, table[at + 2]!, length)) {
+      if (short ? table[at + 2] === w0 && table[at + 3] === w1 : table[at + 3] === length && this.sameAsStored(s, table[at + 2]!, length)) {
         const index = (held >>> 4) - 1;
         const v = this.values[index]!;
-        this.remember(v, short ? s : table[at + 2]!, length, w0, w1, index);
+        this.remember(v, s, length, w0, w1, index);
         return v;
       }
     }
@@ -537,7 +702,7 @@ class Column {
     const at = slot * SLOT;
     table[at] = (index + 1) * 16 + tag;
     table[at + 1] = hash;
-    table[at + 2] = short ? w0 : s;
+    table[at + 2] = short ? w0 : this.store(s, length);
     table[at + 3] = short ? w1 : length;
     if ((index + 1) * 2 > mask) this.grow();
     if ((this.lookups === INTERN_PROBE || this.lookups === 1 << 20) && this.misses * 10 > this.lookups * 9) this.stopInterning();
@@ -565,6 +730,29 @@ class Column {
     const view = this.view;
     if (view.getUint32(a + length - 4, true) !== view.getUint32(b + length - 4, true)) return false;
     for (let k = 0; k + 4 < length; k += 4) if (view.getUint32(a + k, true) !== view.getUint32(b + k, true)) return false;
+    return true;
+  }
+
+  /** Keeps a copy of bytes [s, s + length) for later comparisons; returns where it is kept. */
+  private store(s: number, length: number): number {
+    const at = this.storedLength;
+    if (at + length > this.stored.length) {
+      const grown = new Uint8Array(Math.max(this.stored.length * 2, at + length + 4096));
+      grown.set(this.stored.subarray(0, at));
+      this.stored = grown;
+      this.storedView = new DataView(grown.buffer);
+    }
+    this.stored.set(this.bytes.subarray(s, s + length), at);
+    this.storedLength = at + length;
+    return at;
+  }
+
+  /** bytes[s, s + length) === stored[at, at + length) (length > 8), last word first. */
+  private sameAsStored(s: number, at: number, length: number): boolean {
+    const view = this.view;
+    const kept = this.storedView;
+    if (view.getUint32(s + length - 4, true) !== kept.getUint32(at + length - 4, true)) return false;
+    for (let k = 0; k + 4 < length; k += 4) if (view.getUint32(s + k, true) !== kept.getUint32(at + k, true)) return false;
     return true;
   }
 
@@ -607,6 +795,9 @@ class Column {
     this.interning = false;
     this.tryLast = this.lastHits * 10 > this.cells;
     this.table = new Int32Array(0);
+    this.stored = new Uint8Array(0);
+    this.storedView = new DataView(this.stored.buffer);
+    this.storedLength = 0;
     if (!this.encode) this.values.length = 0;
   }
 }

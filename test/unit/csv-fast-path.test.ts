@@ -9,7 +9,23 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { parseCsv, parseCsvColumns, rowNumberOf, type CsvColumns, type CsvTable } from '../../engine/util/csv.js';
+import { parseCsv, parseCsvColumns, rowNumberOf, type CsvColumns, type CsvTable, type StreamedInput } from '../../engine/util/csv.js';
+
+/** The bytes as a streamed input read `windowBytes` at a time (the reader of files on disk). */
+function streamed(bytes: Uint8Array, windowBytes: number): StreamedInput {
+  let at = 0;
+  return {
+    size: bytes.length,
+    windowBytes,
+    read: (into, offset, length) => {
+      const n = Math.min(length, bytes.length - at);
+      into.set(bytes.subarray(at, at + n), offset);
+      at += n;
+      return n;
+    },
+    whole: () => bytes,
+  };
+}
 
 interface Expected {
   header: string[];
@@ -48,12 +64,14 @@ function decoded(t: CsvColumns): string[][] {
   return rows;
 }
 
-function check(text: string, bytes: boolean): void {
+function check(text: string, bytes: boolean, windowBytes = 4096): void {
   const expected = reference(text);
   const input = bytes ? new TextEncoder().encode(text) : text;
+  const stream = streamed(new TextEncoder().encode(text), windowBytes);
   if (expected === 'error') {
     expect(() => parseCsv(input, 'x.csv')).toThrow();
     expect(() => parseCsvColumns(input, 'x.csv')).toThrow();
+    expect(() => parseCsvColumns(stream, 'x.csv')).toThrow();
     return;
   }
   const t: CsvTable = parseCsv(input, 'x.csv');
@@ -65,6 +83,10 @@ function check(text: string, bytes: boolean): void {
   expect(decoded(c)).toEqual(expected.rows);
   expect(Array.from({ length: c.rowCount }, (_, i) => rowNumberOf(c, i))).toEqual(expected.lines);
   for (const column of c.columns) expect(column.values[0]).toBe('');
+  const s = parseCsvColumns(stream, 'x.csv');
+  expect(s.header).toEqual(expected.header);
+  expect(decoded(s)).toEqual(expected.rows);
+  expect(Array.from({ length: s.rowCount }, (_, i) => rowNumberOf(s, i))).toEqual(expected.lines);
 }
 
 // Values that repeat (interning), long ones (copied, not sliced), non-ASCII ones (text path).
@@ -79,13 +101,13 @@ const table = fc.tuple(fc.integer({ min: 1, max: 5 }), fc.array(fc.array(value, 
 describe('CSV fast paths read what the robust path reads', () => {
   it('regular files, LF or CRLF, with or without BOM and final line break, from text or bytes', () => {
     fc.assert(
-      fc.property(table, fc.constantFrom('\n', '\r\n'), fc.boolean(), fc.boolean(), fc.boolean(), ([width, raw], eol, bom, finalBreak, bytes) => {
+      fc.property(table, fc.constantFrom('\n', '\r\n'), fc.boolean(), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 96 }), ([width, raw], eol, bom, finalBreak, bytes, windowBytes) => {
         const header = Array.from({ length: width }, (_, i) => `column_number_${i}`);
         const rows = raw.map((r) => r.slice(0, width));
         let text = stringify([header, ...rows], { record_delimiter: eol === '\n' ? 'unix' : 'windows' });
         if (!finalBreak) text = text.slice(0, -eol.length);
         if (bom) text = `\ufeff${text}`;
-        check(text, bytes);
+        check(text, bytes, windowBytes);
       }),
       { numRuns: 400 },
     );
@@ -94,14 +116,14 @@ describe('CSV fast paths read what the robust path reads', () => {
   it('irregular files (blank lines, lone CRs, ragged rows, stray quotes) get the robust reading', () => {
     const damage = fc.constantFrom('\n', '\r', '\r\n\r\n', ',', ',,', '"', ' ', '\n \n', 'x"y');
     fc.assert(
-      fc.property(table, fc.array(fc.tuple(fc.nat(), damage), { minLength: 1, maxLength: 3 }), fc.boolean(), ([width, raw], cuts, bytes) => {
+      fc.property(table, fc.array(fc.tuple(fc.nat(), damage), { minLength: 1, maxLength: 3 }), fc.boolean(), fc.integer({ min: 1, max: 96 }), ([width, raw], cuts, bytes, windowBytes) => {
         const header = Array.from({ length: width }, (_, i) => `c${i}`);
         let text = stringify([header, ...raw.map((r) => r.slice(0, width))]);
         for (const [at, insert] of cuts) {
           const i = at % (text.length + 1);
           text = text.slice(0, i) + insert + text.slice(i);
         }
-        check(text, bytes);
+        check(text, bytes, windowBytes);
       }),
       { numRuns: 400 },
     );

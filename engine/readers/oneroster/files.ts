@@ -6,7 +6,9 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { DataError } from '../../errors.js';
-import { digestFile, digestOfFiles, type FileDigest } from '../../util/digest.js';
+import type { CsvColumns, CsvTable } from '../../util/csv.js';
+import { fileDigestOf, parseCsvBytesColumns, parseCsvBytesRows, parseCsvFileColumns, parseCsvFileRows, type ParsedFile } from '../../util/csv-file.js';
+import { digestOfFiles, type FileDigest } from '../../util/digest.js';
 
 // The data files rosterops reads, by their canonical (spec) names.
 
@@ -25,9 +27,33 @@ export interface PackageFile {
   canonicalName: string;
   /** What the user sees in messages and source rows, e.g. `export.zip:users.csv`. */
   label: string;
-  /** The file's bytes until it is parsed; then empty, and `digest` holds their hash. */
-  bytes: Uint8Array;
+  /**
+   * Reads and parses the file, by column or into records, and sets `digest`. A file on disk is
+   * read piece by piece (util/csv-file.ts); a zip entry is inflated when its turn comes.
+   */
+  columns(): CsvColumns;
+  rows(): CsvTable;
+  /** The hash of the file's bytes, once it has been parsed. */
   digest?: FileDigest;
+}
+
+/** A file of the package, before it is parsed. */
+function packageFile(canonicalName: string, label: string, parse: { columns(): ParsedFile<CsvColumns>; rows(): ParsedFile<CsvTable> }): PackageFile {
+  const file: PackageFile = {
+    canonicalName,
+    label,
+    columns: () => {
+      const parsed = parse.columns();
+      file.digest = fileDigestOf(canonicalName, parsed);
+      return parsed.table;
+    },
+    rows: () => {
+      const parsed = parse.rows();
+      file.digest = fileDigestOf(canonicalName, parsed);
+      return parsed.table;
+    },
+  };
+  return file;
 }
 
 export interface RosterPackage {
@@ -63,38 +89,49 @@ async function openDirectory(dir: string, label: string | undefined): Promise<Ro
     addUniqueName(names, entry.name, labelFor);
   }
   const loaded = new Map<string, PackageFile>();
-  await Promise.all([...names].filter(([lower]) => WANTED_NAMES.has(lower)).map(async ([lower, name]) => {
-    const bytes: Uint8Array = await readFile(join(dir, name)); // a Buffer is a Uint8Array: no second copy
-    loaded.set(lower, { canonicalName: canonicalNameOf(lower), label: labelFor(name), bytes });
-  }));
+  for (const [lower, name] of names) {
+    if (!WANTED_NAMES.has(lower)) continue;
+    const path = join(dir, name);
+    const label = labelFor(name);
+    loaded.set(lower, packageFile(canonicalNameOf(lower), label, {
+      columns: () => parseCsvFileColumns(path, label),
+      rows: () => parseCsvFileRows(path, label),
+    }));
+  }
   return { names, loaded, labelFor };
 }
 
 async function openZip(path: string, label: string): Promise<RosterPackage> {
   const labelFor = prefixer(label);
+  const zip = await readFile(path);
+  // Entries are listed first and each inflated when its turn comes: one file's bytes at a time.
+  const unzip = (filter: (name: string) => boolean): Record<string, Uint8Array> => {
+    try {
+      return unzipSync(zip, { filter: (file) => filter(file.name) });
+    } catch (err) {
+      throw new DataError('oneroster.zip-invalid', `${label} is not a readable zip: ${(err as Error).message}`, { file: label },
+        'Download the export again; if it keeps failing, unzip it yourself and point rosterops at the folder.', { cause: err });
+    }
+  };
   const entries: { path: string; folder: string; name: string }[] = [];
-  let unzipped: Record<string, Uint8Array>;
-  try {
-    unzipped = unzipSync(await readFile(path), {
-      filter: (file) => {
-        const entry = zipEntryOf(file.name);
-        if (!entry) return false;
-        entries.push(entry);
-        return WANTED_NAMES.has(entry.name.toLowerCase());
-      },
-    });
-  } catch (err) {
-    throw new DataError('oneroster.zip-invalid', `${label} is not a readable zip: ${(err as Error).message}`, { file: label },
-      'Download the export again; if it keeps failing, unzip it yourself and point rosterops at the folder.', { cause: err });
-  }
+  unzip((name) => {
+    const entry = zipEntryOf(name);
+    if (entry) entries.push(entry);
+    return false;
+  });
   const folder = chooseZipFolder(entries, label);
   const names = new Map<string, string>();
   const loaded = new Map<string, PackageFile>();
   for (const entry of entries) {
     if (entry.folder !== folder) continue;
     const lower = addUniqueName(names, entry.name, labelFor);
-    const bytes = unzipped[entry.path];
-    if (bytes) loaded.set(lower, { canonicalName: canonicalNameOf(lower), label: labelFor(entry.name), bytes });
+    if (!WANTED_NAMES.has(lower)) continue;
+    const entryLabel = labelFor(entry.name);
+    const bytes = (): Uint8Array => unzip((name) => name === entry.path)[entry.path]!;
+    loaded.set(lower, packageFile(canonicalNameOf(lower), entryLabel, {
+      columns: () => parseCsvBytesColumns(bytes(), entryLabel),
+      rows: () => parseCsvBytesRows(bytes(), entryLabel),
+    }));
   }
   return { names, loaded, labelFor };
 }
@@ -141,14 +178,10 @@ function canonicalNameOf(lower: string): string {
   return DATA_FILES.map(fileNameOf).find((n) => n.toLowerCase() === lower) ?? lower;
 }
 
-const NO_BYTES = new Uint8Array(0);
-
-/** A parsed file's bytes are hashed and let go: the records hold all that is needed from them. */
-export function releaseBytes(file: PackageFile): void {
-  file.digest ??= digestFile(file.canonicalName, file.bytes);
-  file.bytes = NO_BYTES;
-}
-
+/** The digest of the files read; every one of them has been parsed by now. */
 export function digestOf(files: Map<string, PackageFile>): string {
-  return digestOfFiles([...files.values()].map((f) => f.digest ?? digestFile(f.canonicalName, f.bytes)));
+  return digestOfFiles([...files.values()].map((f) => {
+    if (!f.digest) throw new Error(`internal error: ${f.label} was loaded but not parsed`);
+    return f.digest;
+  }));
 }

@@ -52,8 +52,6 @@ export async function readOneRoster(path: string, options: ReadOneRosterOptions 
   if (version === '1.2') parseDataTable(pkg, 'roles', tables, problems);
   else pkg.loaded.delete(fileNameOf('roles').toLowerCase());
   const modes = checkFileSet(pkg, manifest, version, tables, problems);
-  // Each file's bytes were hashed and let go as soon as it was parsed (tables.ts).
-  const digest = digestOf(pkg.loaded);
 
   const sheetOf = (key: DataFile, columns: readonly ColumnSpec[]): Sheet | null => {
     const table = tables.get(key);
@@ -75,6 +73,7 @@ export async function readOneRoster(path: string, options: ReadOneRosterOptions 
   const enrollments = readEnrollments(sheetOf('enrollments', ENROLLMENT_COLUMNS), classes, users, orgs, problems);
 
   problems.throwIfErrors();
+  const digest = digestOf(pkg.loaded); // each file was hashed as it was read
   return {
     version,
     origin: path,

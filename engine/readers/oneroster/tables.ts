@@ -1,7 +1,7 @@
 /** The package's CSV files parsed into tables; a file that does not parse is a collected error. */
 import { RosteropsError, type Diagnostic } from '../../errors.js';
-import { parseCsv, parseCsvColumns, type CsvColumns, type CsvTable } from '../../util/csv.js';
-import { DATA_FILES, fileNameOf, releaseBytes, type DataFile, type PackageFile, type RosterPackage } from './files.js';
+import type { CsvColumns, CsvTable } from '../../util/csv.js';
+import { DATA_FILES, fileNameOf, type DataFile, type PackageFile, type RosterPackage } from './files.js';
 import type { Problems } from './problems.js';
 
 /**
@@ -18,16 +18,13 @@ export function parseDataTables(pkg: RosterPackage, problems: Problems): Map<Dat
 export function parseDataTable(pkg: RosterPackage, key: DataFile, tables: Map<DataFile, CsvColumns>, problems: Problems): void {
   const file = pkg.loaded.get(fileNameOf(key).toLowerCase());
   if (!file) return;
-  const table = collected(() => parseCsvColumns(file.bytes, file.label), problems);
-  releaseBytes(file);
+  const table = collected(() => file.columns(), problems);
   if (table) tables.set(key, table);
 }
 
 /** A small file (manifest.csv) parsed into records. */
 export function parseTable(file: PackageFile, problems: Problems): CsvTable | null {
-  const table = collected(() => parseCsv(file.bytes, file.label), problems);
-  releaseBytes(file);
-  return table;
+  return collected(() => file.rows(), problems);
 }
 
 /** A parse, with its failure turned into a collected error so other files still get checked. */
