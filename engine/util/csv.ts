@@ -119,11 +119,12 @@ export function parseCsvColumns(input: CsvInput, file: string): CsvColumns {
           return grown;
         });
       }
-      for (let c = 0; c < width; c++) {
-        const code = cellCodes[c]!;
-        if (code > 0xffff && codes[c]!.BYTES_PER_ELEMENT === 2) codes[c] = Int32Array.from(codes[c]!);
-        codes[c]![rowCount] = code;
+      if (scanner.wideCodes) {
+        // A column just passed 65,535 distinct values: its codes need four bytes from now on.
+        codes = codes.map((c, i) => (c.BYTES_PER_ELEMENT === 2 && scanner.valuesOf(i).length > 0x10000 ? Int32Array.from(c) : c));
+        scanner.wideCodes = false;
       }
+      for (let c = 0; c < width; c++) codes[c]![rowCount] = cellCodes[c]!;
       rowCount++;
     }
     if (!scanner.failed) {
@@ -385,6 +386,8 @@ class Scanner {
   readonly codes: Int32Array;
   /** Set when the file turned out to need the robust path. */
   failed = false;
+  /** Set (with `encode`) when the current record gave some column its 65,536th value. */
+  wideCodes = false;
   private pos: number;
   private bytes: NodeBuffer;
   private readonly columns: Column[];
@@ -474,6 +477,7 @@ class Scanner {
         // One pass over the cell's bytes finds its end, compares it with the value above and hashes it.
         cells[col] = column.scan(s);
         this.codes[col] = column.code;
+        if (column.code === 0x10000) this.wideCodes = true;
         e = column.end;
         if (e > s) {
           const ch = bytes[s]!;
@@ -525,6 +529,7 @@ class Scanner {
     if (escaped) value = value.replaceAll('""', '"');
     this.cells[col] = value;
     this.codes[col] = column.add(value);
+    if (this.codes[col] === 0x10000) this.wideCodes = true;
     return k + 1;
   }
 

@@ -154,4 +154,17 @@ describe('CSV fast paths read what the robust path reads', () => {
     expect(c.columns[1]!.values).toHaveLength(8); // '' + 7 classes
     expect(decoded(c)).toEqual(t.rows);
   });
+
+  it('codes take two bytes until a column passes 65,535 values, then four, whether the file is at hand or streamed', () => {
+    const lines = ['user,role'];
+    // More than 65,535 values in the user column (its first thousands are all new: it stops interning).
+    for (let i = 0; i < 90_000; i++) lines.push(`user-${i % 70_000},${i % 2 ? 'student' : 'teacher'}`);
+    const bytes = new TextEncoder().encode(`${lines.join('\n')}\n`);
+    const expected = lines.slice(1).map((l) => l.split(','));
+    for (const c of [parseCsvColumns(bytes, 'u.csv'), parseCsvColumns(streamed(bytes, 1000), 'u.csv')]) {
+      expect(c.columns[0]!.codes).toBeInstanceOf(Int32Array);
+      expect(c.columns[1]!.codes).toBeInstanceOf(Uint16Array);
+      expect(decoded(c)).toEqual(expected);
+    }
+  });
 });
