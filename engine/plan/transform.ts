@@ -469,9 +469,15 @@ class Transformer {
     };
     const statusOf = this.enrollmentStatusCache();
     let unmapped = 0;
-    // Exports list enrollments class by class: the class of the row above is the likely one.
+    // Exports list enrollments class by class: the class, role and end date of the row above are
+    // the likely ones, so their lookups are remembered from row to row.
     let lastClass: string | null = null;
     let lastPlacement: { course: DesiredCourse; section: DesiredSection; ordinal: number } | undefined;
+    let lastRole: string | null = null;
+    let lastRoleCode = -1;
+    let lastEnd: string | null = null;
+    let lastTerm: string | null | undefined;
+    let lastStatus = '';
     for (const e of this.sis.enrollments) {
       if (e.classSourcedId !== lastClass) {
         lastClass = e.classSourcedId;
@@ -485,14 +491,23 @@ class Transformer {
         unmapped++;
         continue;
       }
+      if (role !== lastRole) {
+        lastRole = role;
+        lastRoleCode = roles.of(role);
+      }
+      const term = placement.course.term;
+      if (e.endDate !== lastEnd || term !== lastTerm) {
+        lastEnd = e.endDate;
+        lastTerm = term;
+        lastStatus = statusOf(e, term);
+      }
       const k = candidates.length;
       sectionOf[k] = placement.ordinal;
       userOf[k] = userOrdinal;
-      roleCodeOf[k] = roles.of(role);
+      roleCodeOf[k] = lastRoleCode;
       candidates.push({
         course_id: placement.course.course_id, section_id: placement.section.section_id, user_id: this.desiredUsers[userOrdinal]!.user_id, role,
-        status: statusOf(e, placement.course.term), account: placement.course.account, term: placement.course.term,
-        originFile: e.source.file, originRow: e.source.row,
+        status: lastStatus, account: placement.course.account, term, originFile: e.source.file, originRow: e.source.row,
       });
     }
     if (unmapped > 0) this.notes.push(`${unmapped} enrollment(s) have a role that rules.enrollments.roles does not sync`);
