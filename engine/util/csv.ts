@@ -104,31 +104,12 @@ export function parseCsvColumns(input: CsvInput, file: string): CsvColumns {
   const source = openSource(input, file);
   const scanner = source.scanner(true);
   if (scanner) {
-    const width = scanner.header.length;
-    // Every record ends a line: sized from the line count (or, read piece by piece, an estimate).
-    let capacity = scanner.linesLeft();
-    let codes: (Uint16Array | Int32Array)[] = scanner.header.map(() => new Uint16Array(capacity));
-    const cellCodes = scanner.codes;
-    let rowCount = 0;
     while (scanner.next()) {
-      if (rowCount === capacity) {
-        capacity = Math.ceil(capacity * 1.5) + 1024;
-        codes = codes.map((c) => {
-          const grown = c.BYTES_PER_ELEMENT === 2 ? new Uint16Array(capacity) : new Int32Array(capacity);
-          grown.set(c);
-          return grown;
-        });
-      }
-      if (scanner.wideCodes) {
-        // A column just passed 65,535 distinct values: its codes need four bytes from now on.
-        codes = codes.map((c, i) => (c.BYTES_PER_ELEMENT === 2 && scanner.valuesOf(i).length > 0x10000 ? Int32Array.from(c) : c));
-        scanner.wideCodes = false;
-      }
-      for (let c = 0; c < width; c++) codes[c]![rowCount] = cellCodes[c]!;
-      rowCount++;
+      // The scanner stores each cell's code as it reads it (see Scanner.store).
     }
     if (!scanner.failed) {
-      const columns = codes.map((c, i) => ({ codes: c.subarray(0, rowCount), values: scanner.valuesOf(i) }));
+      const rowCount = scanner.rows;
+      const columns = scanner.header.map((_, i) => ({ codes: scanner.codesOf(i).subarray(0, rowCount), values: scanner.valuesOf(i) }));
       return { file, header: scanner.header, rowCount, columns, lineNumbers: null, diagnostics: [] };
     }
   }
@@ -382,12 +363,16 @@ const COMMA = 44;
 class Scanner {
   /** The cells of the current record. */
   readonly cells: string[];
-  /** With `encode`: the code of each cell of the current record in its column's values. */
-  readonly codes: Int32Array;
+  /**
+   * With `encode`: per column, the code of each record's cell (its index in the column's values).
+   * Two bytes per cell until a column passes 65,535 values; sized from the line count.
+   */
+  private readonly codes: (Uint16Array | Int32Array)[] | null;
+  private capacity = 0;
+  /** Records read so far. */
+  rows = 0;
   /** Set when the file turned out to need the robust path. */
   failed = false;
-  /** Set (with `encode`) when the current record gave some column its 65,536th value. */
-  wideCodes = false;
   private pos: number;
   private bytes: NodeBuffer;
   private readonly columns: Column[];
@@ -396,8 +381,37 @@ class Scanner {
     this.pos = start;
     this.bytes = window.bytes;
     this.cells = new Array<string>(header.length).fill('');
-    this.codes = new Int32Array(header.length);
     this.columns = header.map(() => new Column(window.bytes, encode));
+    if (encode) {
+      this.capacity = this.linesLeft();
+      this.codes = header.map(() => new Uint16Array(this.capacity));
+    } else {
+      this.codes = null;
+    }
+  }
+
+  /** With `encode`: the codes of a column, one per record read (and unused room after them). */
+  codesOf(column: number): Uint16Array | Int32Array {
+    return this.codes![column]!;
+  }
+
+  /** Stores the code of the current record's cell in column `col`. */
+  private store(col: number, code: number): void {
+    let codes = this.codes![col]!;
+    if (code > 0xffff && codes.BYTES_PER_ELEMENT === 2) this.codes![col] = codes = Int32Array.from(codes);
+    codes[this.rows] = code;
+  }
+
+  /** More room for codes when the line count was an estimate that fell short. */
+  private grow(): void {
+    this.capacity = Math.ceil(this.capacity * 1.5) + 1024;
+    const capacity = this.capacity;
+    for (let c = 0; c < this.codes!.length; c++) {
+      const old = this.codes![c]!;
+      const grown = old.BYTES_PER_ELEMENT === 2 ? new Uint16Array(capacity) : new Int32Array(capacity);
+      grown.set(old);
+      this.codes![c] = grown;
+    }
   }
 
   /** A scanner positioned after the header (which starts at `start`), or null when the header needs the robust path. */
@@ -463,6 +477,8 @@ class Scanner {
     if (first === LF || first === CR) return this.fail(); // blank line: the robust path skips it and numbers lines
     const cells = this.cells;
     const width = cells.length;
+    const codes = this.codes;
+    if (codes !== null && this.rows === this.capacity) this.grow();
     let visible = false;
     let s = start;
     for (let col = 0; ; col++) {
@@ -476,8 +492,7 @@ class Scanner {
       } else {
         // One pass over the cell's bytes finds its end, compares it with the value above and hashes it.
         cells[col] = column.scan(s);
-        this.codes[col] = column.code;
-        if (column.code === 0x10000) this.wideCodes = true;
+        if (codes !== null) this.store(col, column.code);
         e = column.end;
         if (e > s) {
           const ch = bytes[s]!;
@@ -500,6 +515,7 @@ class Scanner {
         return this.fail(); // text after a closing quote
       }
       if (col !== width - 1 || (!visible && allBlank(cells))) return this.fail();
+      this.rows++;
       return true;
     }
   }
@@ -528,8 +544,8 @@ class Scanner {
     let value = ascii ? bytes.latin1Slice(s + 1, k) : bytes.utf8Slice(s + 1, k);
     if (escaped) value = value.replaceAll('""', '"');
     this.cells[col] = value;
-    this.codes[col] = column.add(value);
-    if (this.codes[col] === 0x10000) this.wideCodes = true;
+    const code = column.add(value);
+    if (this.codes !== null) this.store(col, code);
     return k + 1;
   }
 
