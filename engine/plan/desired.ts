@@ -26,9 +26,9 @@ export type DesiredUser = UserRecord & Placed & { user_id: string; role: string 
 /**
  * A desired enrollment keeps where it came from as file + row rather than an `origin` string: a
  * large district has a million enrollments and only the few that become operations need the text
- * (`enrollmentOrigin`). Plain fields, so the records are plain object literals, which V8
- * allocates straight into the old generation once it sees they live on (class instances made
- * with `new` are copied out of the young generation one by one: a third of a second per million).
+ * (`enrollmentOrigin`). Plain fields, so the records are plain object literals: a class with
+ * private fields and an `origin` getter cost more to build and to collect (measured on a million
+ * records kept alive: 357 ms + 295 ms of garbage collection, against 231 ms + 92 ms for literals).
  */
 export type DesiredEnrollment = EnrollmentRecord & Omit<Placed, 'origin'> & {
   course_id: string; section_id: string; user_id: string;
