@@ -10,7 +10,6 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
-import { unzipSync } from 'fflate';
 import { PROVISIONING_COLUMNS, TERM_OVERRIDE_COLUMNS, TERM_OVERRIDES_FILE, type ProvisioningEntity } from '../canvas/columns.js';
 import { DataError, fromDiagnostics, type Diagnostic, type Location } from '../errors.js';
 import { ENROLLMENT_TYPES } from '../model/canvas.js';
@@ -19,6 +18,7 @@ import type {
 } from '../model/canvas.js';
 import { rowNumberOf, type CsvColumn, type CsvColumns } from '../util/csv.js';
 import { toUtcInstant } from '../util/dates.js';
+import { openLazyZip } from '../util/lazy-zip.js';
 import { fileDigestOf, parseCsvBytesColumns, parseCsvFileColumns, type ParsedFile } from '../util/csv-file.js';
 import { digestOfFiles, type FileDigest } from '../util/digest.js';
 
@@ -167,20 +167,9 @@ async function loadDirectory(dir: string): Promise<SourceFile[]> {
 
 /** The zip's CSV entries; each is inflated when its turn comes (the listing inflates nothing). */
 function loadZip(path: string, bytes: Uint8Array): SourceFile[] {
-  const unzip = (filter: (name: string) => boolean): Record<string, Uint8Array> => {
-    try {
-      return unzipSync(bytes, { filter: (f) => filter(f.name) });
-    } catch (err) {
-      throw new DataError('canvas-report.bad-zip', `${path} is not a readable zip: ${(err as Error).message}`, { file: path },
-        'Download the report again; the archive looks truncated or corrupt.', { cause: err });
-    }
-  };
-  const listed: string[] = [];
-  unzip((name) => {
-    if (isZipCandidate(name)) listed.push(name);
-    return false;
-  });
-  const names = listed.sort();
+  const zip = openLazyZip(bytes, (err) => new DataError('canvas-report.bad-zip', `${path} is not a readable zip: ${err.message}`, { file: path },
+    'Download the report again; the archive looks truncated or corrupt.', { cause: err }));
+  const names = zip.entries.filter(isZipCandidate).sort();
   const folders = new Set(names.map((n) => posix.dirname(n)));
   if (folders.size > 1) {
     throw new DataError('canvas-report.zip-layout', `${path} holds CSV files in several folders (${[...folders].join(', ')})`, { file: path },
@@ -188,7 +177,7 @@ function loadZip(path: string, bytes: Uint8Array): SourceFile[] {
   }
   return names.map((n) => {
     const display = `${path}/${n}`;
-    return { name: posix.basename(n), display, parse: () => parseCsvBytesColumns(unzip((name) => name === n)[n]!, display) };
+    return { name: posix.basename(n), display, parse: () => parseCsvBytesColumns(zip.read(n), display) };
   });
 }
 

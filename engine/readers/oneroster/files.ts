@@ -4,11 +4,11 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { unzipSync } from 'fflate';
 import { DataError } from '../../errors.js';
 import type { CsvColumns, CsvTable } from '../../util/csv.js';
 import { fileDigestOf, parseCsvBytesColumns, parseCsvBytesRows, parseCsvFileColumns, parseCsvFileRows, type ParsedFile } from '../../util/csv-file.js';
 import { digestOfFiles, type FileDigest } from '../../util/digest.js';
+import { openLazyZip } from '../../util/lazy-zip.js';
 
 // The data files rosterops reads, by their canonical (spec) names.
 
@@ -103,22 +103,10 @@ async function openDirectory(dir: string, label: string | undefined): Promise<Ro
 
 async function openZip(path: string, label: string): Promise<RosterPackage> {
   const labelFor = prefixer(label);
-  const zip = await readFile(path);
   // Entries are listed first and each inflated when its turn comes: one file's bytes at a time.
-  const unzip = (filter: (name: string) => boolean): Record<string, Uint8Array> => {
-    try {
-      return unzipSync(zip, { filter: (file) => filter(file.name) });
-    } catch (err) {
-      throw new DataError('oneroster.zip-invalid', `${label} is not a readable zip: ${(err as Error).message}`, { file: label },
-        'Download the export again; if it keeps failing, unzip it yourself and point rosterops at the folder.', { cause: err });
-    }
-  };
-  const entries: { path: string; folder: string; name: string }[] = [];
-  unzip((name) => {
-    const entry = zipEntryOf(name);
-    if (entry) entries.push(entry);
-    return false;
-  });
+  const zip = openLazyZip(await readFile(path), (err) => new DataError('oneroster.zip-invalid', `${label} is not a readable zip: ${err.message}`, { file: label },
+    'Download the export again; if it keeps failing, unzip it yourself and point rosterops at the folder.', { cause: err }));
+  const entries = zip.entries.map(zipEntryOf).filter((e) => e !== null);
   const folder = chooseZipFolder(entries, label);
   const names = new Map<string, string>();
   const loaded = new Map<string, PackageFile>();
@@ -127,7 +115,7 @@ async function openZip(path: string, label: string): Promise<RosterPackage> {
     const lower = addUniqueName(names, entry.name, labelFor);
     if (!WANTED_NAMES.has(lower)) continue;
     const entryLabel = labelFor(entry.name);
-    const bytes = (): Uint8Array => unzip((name) => name === entry.path)[entry.path]!;
+    const bytes = (): Uint8Array => zip.read(entry.path);
     loaded.set(lower, packageFile(canonicalNameOf(lower), entryLabel, {
       columns: () => parseCsvBytesColumns(bytes(), entryLabel),
       rows: () => parseCsvBytesRows(bytes(), entryLabel),
