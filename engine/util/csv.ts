@@ -109,13 +109,18 @@ export function parseCsvColumns(input: CsvInput, file: string): CsvColumns {
     }
     if (!scanner.failed) {
       const rowCount = scanner.rows;
-      const columns = scanner.header.map((_, i) => ({ codes: scanner.codesOf(i).subarray(0, rowCount), values: scanner.valuesOf(i) }));
+      const columns = scanner.header.map((_, i) => ({ codes: fitted(scanner.codesOf(i), rowCount), values: scanner.valuesOf(i) }));
       return { file, header: scanner.header, rowCount, columns, lineNumbers: null, diagnostics: [] };
     }
   }
   const table = robustParse(normaliseLineBreaks(source.text()), file);
   const columns = table.header.map((_, c) => encodeColumn(table.rows, c));
   return { file, header: table.header, rowCount: table.rows.length, columns, lineNumbers: table.lineNumbers, diagnostics: table.diagnostics };
+}
+
+/** The first `count` codes; copied out when the room reserved for them (an estimate) was much larger. */
+function fitted(codes: Uint16Array | Int32Array, count: number): Uint16Array | Int32Array {
+  return codes.length - count > (count >>> 4) + 64 ? codes.slice(0, count) : codes.subarray(0, count);
 }
 
 function encodeColumn(rows: readonly string[][], c: number): CsvColumn {
