@@ -12,7 +12,7 @@ import { runPlanPipeline, type Sources } from '../pipeline.js';
 import type { Config } from '../policy/types.js';
 import { importPhases } from '../plan/phases.js';
 import { buildImport } from './build-import.js';
-import { mapMessages, type MappedMessage } from './messages.js';
+import { mapMessages, maskPersonalData, type MappedMessage } from './messages.js';
 
 export interface Approval {
   /** Who or what allowed a plan outside guards, for the log and the record. */
@@ -108,7 +108,8 @@ export async function applyPlan(req: ApplyRequest): Promise<ApplyRecord> {
     const started = await req.canvas.imports.upload(built.zip, importFlags(config));
     log(`import ${started.id} created`);
     const done = await req.canvas.imports.wait(started.id, req.canvas.poll);
-    const mapped = mapMessages(await req.canvas.imports.messages(done), built);
+    const said = mapMessages(await req.canvas.imports.messages(done), built);
+    const mapped = config.showPersonalData ? said : maskPersonalData(said, built);
     log(`import ${done.id} ended ${done.workflow_state}${mapped.length ? ` with ${mapped.length} message(s)` : ''}`);
     messages.push(...mapped);
     imports.push({ id: String(done.id), workflowState: done.workflow_state, counts: done.data?.counts ?? {}, rows: built.rowCount, files: rowsPerFile(built.rowOwner.keys()) });

@@ -5,6 +5,7 @@
  */
 import type { ImportMessage } from '../canvas/sis-import.js';
 import type { Operation } from '../model/plan.js';
+import { maskValue, PERSONAL_FIELDS } from '../render/mask.js';
 import type { BuiltImport } from './build-import.js';
 
 export interface MappedMessage extends ImportMessage {
@@ -44,4 +45,42 @@ export function mapMessages(messages: readonly ImportMessage[], built: BuiltImpo
     }
     return { ...m, operations: [...found].map((op) => op.key).sort() };
   });
+}
+
+/**
+ * Canvas quotes logins, e-mails and names back in its messages ("The email address associated with
+ * user 's1' is invalid (email: 'ana@')"). The apply log and record are shared places (a CI log, an
+ * artifact), so those values get the masked forms the plan comment uses (FERPA), unless the
+ * policies say the audience may see personal data. SIS ids stay: they are how an admin looks people up.
+ */
+export function maskPersonalData(messages: readonly MappedMessage[], built: BuiltImport): MappedMessage[] {
+  // Personal values of the rows sent, found in a message by their first word.
+  const byFirstWord = new Map<string, Map<string, string>>();
+  for (const op of new Set(built.rowOwner.values())) {
+    for (const row of op.rows) {
+      if (row.file !== 'users' && row.file !== 'logins') continue;
+      for (const [column, value] of Object.entries(row.cells)) {
+        if (!value || !PERSONAL_FIELDS.has(column)) continue;
+        const first = wordsOf(value)[0];
+        if (first === undefined) continue;
+        const values = byFirstWord.get(first) ?? byFirstWord.set(first, new Map()).get(first)!;
+        values.set(value, maskValue('users', column, value)!);
+      }
+    }
+  }
+  if (byFirstWord.size === 0) return messages.slice();
+  return messages.map((m) => {
+    const found = new Map<string, string>();
+    for (const word of wordsOf(m.message)) for (const [value, masked] of byFirstWord.get(word) ?? []) found.set(value, masked);
+    if (found.size === 0) return m;
+    let text = m.message;
+    // Longest first: an e-mail is masked whole before the login it may contain.
+    for (const value of [...found.keys()].sort((a, b) => b.length - a.length)) text = text.split(value).join(found.get(value)!);
+    return { ...m, message: text };
+  });
+}
+
+/** Words as Canvas's messages separate them: by spaces, quotes, brackets and punctuation around them. */
+function wordsOf(text: string): string[] {
+  return text.split(/[\s,()'":;]+/).map((w) => w.replace(/\.+$/, '')).filter(Boolean);
 }

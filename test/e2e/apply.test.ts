@@ -162,6 +162,26 @@ describe('end to end against the Canvas emulator', () => {
     expect(JSON.stringify(record)).not.toContain('Ana');
   });
 
+  it("Canvas's messages quote personal data: the apply log and record show it masked, as the plan comment does", async () => {
+    const e = await emulator();
+    const ws = await workspace();
+    const users = readFileSync(join(ws.dir, 'sis/users.csv'), 'utf8');
+    ws.write('sis/users.csv', users.replace('bo.chen@k12.example.org', 'bo.chen.k12.example.org')); // no @: Canvas refuses it
+    const { apply, planFile } = await planAndApply(ws, e.url);
+    const said = /warning: users\.csv:\d+ The email address associated with user 'sst2' is invalid \(email: '([^']*)'\)/.exec(apply.stdout);
+    expect(said, apply.stdout).not.toBeNull();
+    expect(said![1]).toBe('B.'); // maskEmail of an address without @ falls back to initials
+    const record = readFileSync(join(planFile, '..', 'apply-record.json'), 'utf8');
+    for (const shared of [apply.stdout, apply.stderr, record]) expect(shared).not.toContain('bo.chen.k12.example.org');
+    expect(JSON.parse(record).messages[0].operations).toEqual(['sst2']);
+
+    // An audience allowed to see personal data (showPersonalData: true) gets Canvas's words as they are.
+    const open = await workspace('showPersonalData: true\n');
+    open.write('sis/users.csv', users.replace('bo.chen@k12.example.org', 'bo.chen.k12.example.org'));
+    const shown = await planAndApply(open, (await emulator()).url);
+    expect(shown.apply.stdout).toContain("(email: 'bo.chen.k12.example.org')");
+  });
+
   it('a stale plan is refused: Canvas changed after planning', async () => {
     const e = await emulator();
     const ws = await workspace();
