@@ -5,6 +5,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { DataError } from '../errors.js';
 import { parseCsv, parseCsvColumns, type CsvColumns, type CsvTable, type StreamedInput } from './csv.js';
 import { digestFile, type FileDigest } from './digest.js';
 
@@ -17,7 +18,7 @@ export interface ParsedFile<T> {
 
 /** Parses the file at `path` by column (`label` names it in messages). */
 export function parseCsvFileColumns(path: string, label: string): ParsedFile<CsvColumns> {
-  const input = new HashingFile(path);
+  const input = new HashingFile(path, label);
   try {
     const table = parseCsvColumns(input, label);
     return { table, ...input.hashed() };
@@ -28,7 +29,7 @@ export function parseCsvFileColumns(path: string, label: string): ParsedFile<Csv
 
 /** Parses a small file (manifest.csv) into records. */
 export function parseCsvFileRows(path: string, label: string): ParsedFile<CsvTable> {
-  const bytes = readFileSync(path);
+  const bytes = readable(label, () => readFileSync(path));
   return { table: parseCsv(bytes, label), ...hashOf(bytes) };
 }
 
@@ -45,6 +46,16 @@ export function fileDigestOf(canonicalName: string, parsed: { sha256: string; by
   return { canonicalName, sha256: parsed.sha256, byteLength: parsed.byteLength };
 }
 
+/** A file that cannot be opened (removed meanwhile, no permission) is a located input error, not a crash. */
+function readable<T>(label: string, open: () => T): T {
+  try {
+    return open();
+  } catch (err) {
+    throw new DataError('csv.unreadable', `cannot read ${label}: ${(err as Error).message}`, { file: label },
+      'Check that the file exists and that rosterops may read it.', { cause: err });
+  }
+}
+
 function hashOf(bytes: Uint8Array): { sha256: string; byteLength: number } {
   const { sha256, byteLength } = digestFile('', bytes);
   return { sha256, byteLength };
@@ -59,8 +70,8 @@ class HashingFile implements StreamedInput {
   private atEnd = false;
   private wholeHash: { sha256: string; byteLength: number } | null = null;
 
-  constructor(private readonly path: string) {
-    this.fd = openSync(path, 'r');
+  constructor(private readonly path: string, label: string) {
+    this.fd = readable(label, () => openSync(path, 'r'));
     this.size = fstatSync(this.fd).size;
   }
 

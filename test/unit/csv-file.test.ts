@@ -54,5 +54,6 @@ describe('CSV files read piece by piece', () => {
     expect(() => parseCsvFileColumns(path, 'latin1.csv')).toThrow(/latin1\.csv is not valid UTF-8/);
     const { path: empty } = written('empty.csv', '  \n');
     expect(() => parseCsvFileColumns(empty, 'empty.csv')).toThrow(/empty\.csv is empty/);
+    expect(() => parseCsvFileColumns(join(dir, 'gone.csv'), 'gone.csv')).toThrow(/cannot read gone\.csv/);
   });
 });
