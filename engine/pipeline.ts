@@ -19,6 +19,15 @@ export interface Sources {
 export interface PlanRun {
   plan: Plan;
   warnings: Diagnostic[];
+  /** Where the time went, in seconds (`plan --timings`; the benchmark reports it per scale). */
+  timings: PhaseTimings;
+}
+
+export interface PhaseTimings {
+  readSis: number;
+  transform: number;
+  readCanvas: number;
+  diff: number;
 }
 
 /** Today in the Canvas account's zone: the day an enrollment end date is judged against. */
@@ -33,13 +42,32 @@ export function todayIn(timeZone: string, now: Date = new Date()): string {
  */
 export async function runPlanPipeline(config: Config, sources: Sources, asOf: string | null): Promise<PlanRun> {
   const day = asOf ?? config.asOf ?? todayIn(config.timezone);
-  const sis = await readAndTransform(config, sources, day);
+  const clock = new PhaseClock();
+  const sis = await readAndTransform(config, sources, day, clock);
   const canvas = await sources.readCanvas();
+  const readCanvas = clock.lap();
   const plan = computePlan(sis.desired, canvas, config, { config: config.digest, sis: sis.digest, canvas: canvas.digest, asOf: day });
-  return { plan, warnings: [...sis.warnings, ...canvas.warnings] };
+  const diff = clock.lap();
+  return { plan, warnings: [...sis.warnings, ...canvas.warnings], timings: { ...sis.timings, readCanvas, diff } };
 }
 
-async function readAndTransform(config: Config, sources: Sources, day: string): Promise<{ desired: DesiredState; digest: string; warnings: Diagnostic[] }> {
+async function readAndTransform(
+  config: Config, sources: Sources, day: string, clock: PhaseClock,
+): Promise<{ desired: DesiredState; digest: string; warnings: Diagnostic[]; timings: Pick<PhaseTimings, 'readSis' | 'transform'> }> {
   const sis = await sources.readSis();
-  return { desired: transform(sis, config, day), digest: sis.digest, warnings: sis.warnings };
+  const readSis = clock.lap();
+  const desired = transform(sis, config, day);
+  return { desired, digest: sis.digest, warnings: sis.warnings, timings: { readSis, transform: clock.lap() } };
+}
+
+/** Seconds since the previous lap. */
+class PhaseClock {
+  private last = performance.now();
+
+  lap(): number {
+    const now = performance.now();
+    const seconds = (now - this.last) / 1000;
+    this.last = now;
+    return seconds;
+  }
 }

@@ -8,10 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitCode, formatDiagnostic, RosteropsError } from '../errors.js';
 import { registerSecret } from '../util/redact.js';
-import { applyCommand, type ApplyFlags } from './commands/apply.js';
-import { commentCommand, type CommentFlags } from './commands/comment.js';
-import { emulatorCommand, type EmulatorFlags } from './commands/emulator.js';
-import { syncCommand, type SyncFlags } from './commands/sync.js';
+// Commands that talk to GitHub, git or a Canvas emulator are loaded when used: `plan` and
+// `validate` (the commands run most, on every pull request) do not pay for octokit and simple-git.
+import type { ApplyFlags } from './commands/apply.js';
+import type { CommentFlags } from './commands/comment.js';
+import type { EmulatorFlags } from './commands/emulator.js';
+import type { SyncFlags } from './commands/sync.js';
 import { planCommand, showCommand } from './commands/plan.js';
 import { schemaCommand, validateCommand } from './commands/policy.js';
 import { processOutput, type Output } from './output.js';
@@ -53,6 +55,7 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .option('--limit <n>', 'operations listed per entity and action', positiveInt, 50)
     .option('--show-personal-data', 'show names and e-mails (default: only on a terminal)')
     .option('--verbose', 'print every warning')
+    .option('--timings', 'print where the time went (read SIS, transform, read Canvas, diff, write) to stderr')
     .action((opts: Parameters<typeof planCommand>[1]) => run(() => planCommand(output, opts))());
 
   program.command('apply')
@@ -68,7 +71,7 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .option('--environment <name>', 'environment of the plan comment and approval records', 'production')
     .option('--record <file>', 'where to write the apply record (default: apply-record.json beside the plan)')
     .option('--verbose', 'print every warning')
-    .action((opts: ApplyFlags) => run(() => applyCommand(output, opts))());
+    .action((opts: ApplyFlags) => run(async () => (await import('./commands/apply.js')).applyCommand(output, opts))());
 
   program.command('canvas-emulator')
     .description('run a local Canvas (SIS imports, provisioning reports, admin endpoints) on 127.0.0.1')
@@ -78,7 +81,7 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .option('--faults <spec>', 'inject faults, e.g. "5xx:reports-status:1,drop:sis-imports-create:1"')
     .option('--time-zone <zone>', "the root account's time zone", 'UTC')
     .option('--processing-delay <ms>', 'delay between processing steps of imports and reports', positiveInt, 0)
-    .action((opts: EmulatorFlags) => run(() => emulatorCommand(output, opts))());
+    .action((opts: EmulatorFlags) => run(async () => (await import('./commands/emulator.js')).emulatorCommand(output, opts))());
 
   program.command('sync')
     .description('nightly: plan against live Canvas; apply within guards, else open an approval pull request')
@@ -90,7 +93,7 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .option('--remote <name>', 'git remote the approval branch is pushed to', 'origin')
     .option('--record <file>', 'where to write the apply record', 'apply-record.json')
     .option('--verbose', 'print every warning')
-    .action((opts: SyncFlags) => run(() => syncCommand(output, opts))());
+    .action((opts: SyncFlags) => run(async () => (await import('./commands/sync.js')).syncCommand(output, opts))());
 
   program.command('comment')
     .description('post the plan on its pull request: one sticky comment (split if large), a check run, the job summary')
@@ -102,7 +105,7 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .option('--show-personal-data', 'show names and e-mails in the comment (default: masked; policy showPersonalData)')
     .option('--config <dir>', 'policy directory whose showPersonalData switch applies', 'policies')
     .option('--dry-run', 'print the comment and what would be posted; write nothing')
-    .action((opts: CommentFlags) => run(() => commentCommand(output, opts))());
+    .action((opts: CommentFlags) => run(async () => (await import('./commands/comment.js')).commentCommand(output, opts))());
 
   program.command('show')
     .description('render a saved plan file')

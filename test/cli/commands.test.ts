@@ -14,6 +14,14 @@ describe('CLI on the bundled example', () => {
     expect(b.code).toBe(0);
     expect(readFileSync(join(dir, 'a.json'), 'utf8')).toBe(readFileSync(join(dir, 'b.json'), 'utf8'));
     expect(a.stdout).toMatch(/Verdict: OK/);
+    expect(a.stderr).not.toMatch(/timings:/);
+  });
+
+  it('plan --timings says where the time went, on one line of stderr, without changing the plan', () => {
+    const t = runCli(['plan', '--out', join(dir, 't.json'), '--timings']);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stderr).toMatch(/^timings: read SIS \d+\.\d\d s, transform \d+\.\d\d s, read Canvas \d+\.\d\d s, diff \d+\.\d\d s, write \d+\.\d\d s$/m);
+    expect(readFileSync(join(dir, 't.json'), 'utf8')).toBe(readFileSync(join(dir, 'a.json'), 'utf8'));
   });
 
   it('show renders a saved plan as text, JSON and the pull-request Markdown; masked unless asked', () => {
