@@ -452,7 +452,9 @@ class Transformer {
   private enrollments(): DesiredEnrollment[] {
     const roleMap = this.config.rules.enrollments.roles;
     const n = this.sis.enrollments.length;
-    const candidates: DesiredEnrollment[] = [];
+    // Sized once (a million rows: growing by push leaves copies behind), trimmed after the loop.
+    const candidates = new Array<DesiredEnrollment>(n);
+    let k = 0;
     // Canvas identity of each candidate (section + user + role), as numbers, for the duplicate check.
     const sectionOf = new Int32Array(n);
     const userOf = new Int32Array(n);
@@ -501,15 +503,15 @@ class Transformer {
         lastTerm = term;
         lastStatus = statusOf(e, term);
       }
-      const k = candidates.length;
       sectionOf[k] = placement.ordinal;
       userOf[k] = userOrdinal;
       roleCodeOf[k] = lastRoleCode;
-      candidates.push({
+      candidates[k++] = {
         course_id: placement.course.course_id, section_id: placement.section.section_id, user_id: this.desiredUsers[userOrdinal]!.user_id, role,
         status: lastStatus, account: placement.course.account, term, originFile: e.source.file, originRow: e.source.row,
-      });
+      };
     }
+    candidates.length = k;
     if (unmapped > 0) this.notes.push(`${unmapped} enrollment(s) have a role that rules.enrollments.roles does not sync`);
     return mergeSameIdentity(candidates, sectionOf, userOf, roleCodeOf, this.desiredUsers.length);
   }

@@ -28,7 +28,9 @@ export function readEnrollments(
   const classGone = dependsOnDeleted(what, classes.file);
   const userGone = dependsOnDeleted(what, users.file);
   const schoolGone = dependsOnDeleted(what, orgs.file);
-  const enrollments: OrEnrollment[] = [];
+  // Sized once (a million rows: growing by push leaves copies behind), trimmed after the loop.
+  const enrollments = new Array<OrEnrollment>(sheet.table.rowCount);
+  let count = 0;
   // Class and user ordinals per enrollment, for the duplicate merge (numbers, not string keys).
   const classLookup = new RecentLookup(classes);
   const userLookup = new RecentLookup(users);
@@ -72,10 +74,11 @@ export function readEnrollments(
       userSourcedId: users.idAt(userOrdinal), role, primary, beginDate, endDate, source: { file, row: rowNumberOf(sheet.table, i) },
     };
     dates.attach(enrollment);
-    classOrdinals[enrollments.length] = classOrdinal;
-    userOrdinals[enrollments.length] = userOrdinal;
-    enrollments.push(enrollment);
+    classOrdinals[count] = classOrdinal;
+    userOrdinals[count] = userOrdinal;
+    enrollments[count++] = enrollment;
   });
+  enrollments.length = count;
   dates.settle(); // before merging: settling can still change beginDate/endDate
   return mergeDuplicateEnrollments(enrollments, classOrdinals, userOrdinals, sheet, problems);
 }
