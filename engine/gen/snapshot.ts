@@ -40,7 +40,7 @@ export function toSisSnapshot(spec: DistrictSpec, origin = `generated:${spec.see
   for (const e of enrollments(spec)) {
     enrollmentRows.push({
       sourcedId: e.sourcedId, classSourcedId: e.classSourcedId, schoolSourcedId: e.schoolSourcedId, userSourcedId: e.userSourcedId,
-      role: e.role, primary: e.primary === 'true', beginDate: e.beginDate, endDate: e.endDate, source: { file: 'enrollments.csv', row: row++ },
+      role: e.role, primary: e.primary === 'true', beginDate: e.beginDate, endDate: e.endDate, sourceFile: 'enrollments.csv', sourceRow: row++,
     });
   }
   return { version: '1.1', origin, orgs, academicSessions, courses, classes, users, enrollments: enrollmentRows, warnings: [], digest: '' };

@@ -109,7 +109,12 @@ export interface OrEnrollment {
   beginDate: string;
   /** YYYY-MM-DD or '' */
   endDate: string;
-  source: SourceRow;
+  /**
+   * Where the row is (the `SourceRow` of the other records, as two fields): enrollments.csv has a
+   * million rows in a large district, and an object per row for its position was 40 MB.
+   */
+  sourceFile: string;
+  sourceRow: number;
 }
 
 export interface SisSnapshot {

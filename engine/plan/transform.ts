@@ -508,7 +508,7 @@ class Transformer {
       roleCodeOf[k] = lastRoleCode;
       candidates[k++] = {
         course_id: placement.course.course_id, section_id: placement.section.section_id, user_id: this.desiredUsers[userOrdinal]!.user_id, role,
-        status: lastStatus, account: placement.course.account, term, originFile: e.source.file, originRow: e.source.row,
+        status: lastStatus, account: placement.course.account, term, originFile: e.sourceFile, originRow: e.sourceRow,
       };
     }
     candidates.length = k;

@@ -277,7 +277,7 @@ describe('a 2,000-student export', () => {
     expect(u.userIds[0]).toEqual({ type: 'SIS', identifier: u.identifier });
     const e = snap.enrollments[123]!;
     expect(t.enrollments!.rows[123]![0]).toBe(e.sourcedId);
-    expect(e.source.row).toBe(125);
+    expect(e.sourceRow).toBe(125);
     const c = snap.classes.find((x) => x.termSourcedIds.length === 2)!;
     expect(c.termSourcedIds).toEqual(['sem-2026-1', 'sem-2026-2']);
   });

@@ -47,14 +47,14 @@ describe('transform at scale', () => {
   it('merges SIS rows that make one Canvas enrollment: first row\'s place, active wins', () => {
     const sis = district();
     const first = sis.enrollments.find((e) => e.role === 'student' && e.endDate !== '')!;
-    const ended: OrEnrollment = { ...first, sourcedId: `${first.sourcedId}-ended`, endDate: '2025-09-01', source: { file: 'enrollments.csv', row: 999_998 } };
-    const active: OrEnrollment = { ...first, sourcedId: `${first.sourcedId}-again`, endDate: '', source: { file: 'enrollments.csv', row: 999_999 } };
+    const ended: OrEnrollment = { ...first, sourcedId: `${first.sourcedId}-ended`, endDate: '2025-09-01', sourceFile: 'enrollments.csv', sourceRow: 999_998 };
+    const active: OrEnrollment = { ...first, sourcedId: `${first.sourcedId}-again`, endDate: '', sourceFile: 'enrollments.csv', sourceRow: 999_999 };
     const before = transform(sis, config, asOf).enrollments;
-    const index = before.findIndex((d) => enrollmentOrigin(d) === `enrollments.csv:${first.source.row}`);
+    const index = before.findIndex((d) => enrollmentOrigin(d) === `enrollments.csv:${first.sourceRow}`);
     // The ended duplicate loses to the active first row; the rows keep their places.
     const withEnded = transform({ ...sis, enrollments: [...sis.enrollments, ended] }, config, asOf).enrollments;
     expect(withEnded).toHaveLength(before.length);
-    expect(enrollmentOrigin(withEnded[index]!)).toBe(`enrollments.csv:${first.source.row}`);
+    expect(enrollmentOrigin(withEnded[index]!)).toBe(`enrollments.csv:${first.sourceRow}`);
     // An ended first row is replaced, in its place, by a later active one.
     const firstEnded = sis.enrollments.map((e) => (e === first ? { ...e, endDate: '2025-09-01' } : e));
     const replaced = transform({ ...sis, enrollments: [...firstEnded, active] }, config, asOf).enrollments;

@@ -15,7 +15,7 @@ const cls = (id: string, terms: string[], extra: Partial<OrClass> = {}): OrClass
   termSourcedIds: terms, grades: [], subjects: [], periods: [], metadata: {}, source: src(3), ...extra,
 });
 const enr = (id: string, classId: string, userId: string, role: string, extra: Partial<OrEnrollment> = {}): OrEnrollment => ({
-  sourcedId: id, classSourcedId: classId, schoolSourcedId: 'sch1', userSourcedId: userId, role, primary: true, beginDate: '', endDate: '', source: src(4), ...extra,
+  sourcedId: id, classSourcedId: classId, schoolSourcedId: 'sch1', userSourcedId: userId, role, primary: true, beginDate: '', endDate: '', sourceFile: 'x.csv', sourceRow: 4, ...extra,
 });
 
 function snapshot(over: Partial<SisSnapshot> = {}): SisSnapshot {

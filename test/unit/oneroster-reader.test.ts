@@ -145,8 +145,8 @@ describe('readOneRoster: clean exports', () => {
     expect(s.users[0]!.userIds).toEqual([{ type: 'LDAP', identifier: 'tj' }, { type: 'SIS', identifier: '900' }]);
     expect(s.users[2]!.enabledUser).toBe(false);
     expect(s.enrollments).toEqual<OrEnrollment[]>([
-      { sourcedId: 'e1', classSourcedId: 'alg1-p1', schoolSourcedId: 'sch1', userSourcedId: 't1', role: 'teacher', primary: true, beginDate: '', endDate: '', source: { file: 'enrollments.csv', row: 2 } },
-      { sourcedId: 'e2', classSourcedId: 'alg1-p1', schoolSourcedId: 'sch1', userSourcedId: 's1', role: 'student', primary: false, beginDate: '2024-08-20', endDate: '2025-06-10', source: { file: 'enrollments.csv', row: 3 } },
+      { sourcedId: 'e1', classSourcedId: 'alg1-p1', schoolSourcedId: 'sch1', userSourcedId: 't1', role: 'teacher', primary: true, beginDate: '', endDate: '', sourceFile: 'enrollments.csv', sourceRow: 2 },
+      { sourcedId: 'e2', classSourcedId: 'alg1-p1', schoolSourcedId: 'sch1', userSourcedId: 's1', role: 'student', primary: false, beginDate: '2024-08-20', endDate: '2025-06-10', sourceFile: 'enrollments.csv', sourceRow: 3 },
     ]);
   });
 
@@ -587,7 +587,7 @@ describe('readOneRoster: dates', () => {
 // ---------------------------------------------------------------------------------------------
 // Properties: generated rosters written with csv-stringify read back to the same records.
 
-type Unsourced<T> = Omit<T, 'source'>;
+type Unsourced<T> = Omit<T, 'source' | 'sourceFile' | 'sourceRow'>;
 
 interface Roster {
   version: '1.1' | '1.2';
@@ -726,8 +726,11 @@ function rosterFiles(g: fc.GeneratorValue, roster: Roster, metadataKeys: Record<
   };
 }
 
-function withoutSource<T extends { source: unknown }>(records: T[]): Unsourced<T>[] {
-  return records.map(({ source: _source, ...rest }) => rest);
+function withoutSource<T extends object>(records: T[]): Unsourced<T>[] {
+  return records.map((r) => {
+    const { source: _source, sourceFile: _file, sourceRow: _row, ...rest } = r as T & { source?: unknown; sourceFile?: unknown; sourceRow?: unknown };
+    return rest as Unsourced<T>;
+  });
 }
 
 function bySourcedId<T extends { sourcedId: string }>(records: T[]): T[] {

@@ -71,7 +71,7 @@ export function readEnrollments(
     }
     const enrollment: OrEnrollment = {
       sourcedId: id, classSourcedId: classes.idAt(classOrdinal), schoolSourcedId: orgs.idAt(schoolOrdinal),
-      userSourcedId: users.idAt(userOrdinal), role, primary, beginDate, endDate, source: { file, row: rowNumberOf(sheet.table, i) },
+      userSourcedId: users.idAt(userOrdinal), role, primary, beginDate, endDate, sourceFile: file, sourceRow: rowNumberOf(sheet.table, i),
     };
     dates.attach(enrollment);
     classOrdinals[count] = classOrdinal;

@@ -81,7 +81,7 @@ function reportMergedEnrollments(enrollments: OrEnrollment[], dropped: Uint8Arra
   }
   if (count === 0) return; // runs with the same user and class but different roles merge nothing
   const e = enrollments[first]!;
-  problems.repeat(DUPLICATE_ENROLLMENTS, sheet.file, e.source.row, 'sourcedId', e.sourcedId, count);
+  problems.repeat(DUPLICATE_ENROLLMENTS, sheet.file, e.sourceRow, 'sourcedId', e.sourcedId, count);
 }
 
 function startsFirst(a: OrEnrollment, b: OrEnrollment): boolean {
