@@ -7,8 +7,9 @@ import { ExitCode, PlanRefusedError } from '../errors.js';
 import type { ImportFlags, ImportMessage } from '../canvas/sis-import.js';
 import { SUCCESSFUL_IMPORT_STATES } from '../canvas/sis-import.js';
 import type { LiveCanvas } from '../canvas/live.js';
+import type { CanvasState } from '../model/canvas.js';
 import type { Operation, Plan } from '../model/plan.js';
-import { runPlanPipeline, type Sources } from '../pipeline.js';
+import { planAgainstCanvas, prepareSisSide, type Sources } from '../pipeline.js';
 import type { Config } from '../policy/types.js';
 import { importPhases } from '../plan/phases.js';
 import { buildImport } from './build-import.js';
@@ -89,8 +90,10 @@ export async function applyPlan(req: ApplyRequest): Promise<ApplyRecord> {
   checkVerdict(plan, req.approval);
   if (req.approval) log(`applying a plan outside guards (${plan.verdict.status}) approved by ${req.approval.by} for ${req.approval.planId}`);
 
-  const sources: Sources = { readSis: req.sis, readCanvas: () => req.canvas.readState() };
-  const fresh = (await runPlanPipeline(config, sources, plan.inputs.asOf)).plan;
+  const readCanvas = (): Promise<CanvasState> => req.canvas.readState();
+  // Read once: the staleness check and the convergence check plan the same export (pipeline.ts SisSide).
+  const sis = await prepareSisSide(config, req.sis, plan.inputs.asOf);
+  const fresh = (await planAgainstCanvas(config, sis, readCanvas)).plan;
   const sameInputs = fresh.inputs.config === plan.inputs.config && fresh.inputs.sis === plan.inputs.sis && fresh.inputs.canvas === plan.inputs.canvas;
   if (fresh.planId !== plan.planId) throw staleError(plan, fresh);
   if (!sameInputs) log('Canvas or the SIS changed since planning, but the plan is the same: applying it');
@@ -117,7 +120,7 @@ export async function applyPlan(req: ApplyRequest): Promise<ApplyRecord> {
     if (!SUCCESSFUL_IMPORT_STATES.has(done.workflow_state)) break;
   }
 
-  const after = (await runPlanPipeline(config, sources, plan.inputs.asOf)).plan;
+  const after = (await planAgainstCanvas(config, sis, readCanvas)).plan;
   const failed = imports.find((i) => !SUCCESSFUL_IMPORT_STATES.has(i.workflowState));
   const remaining = explainRemaining(after.operations, messages, config, failed ?? null);
   return {

@@ -5,7 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { applyPlan } from '../../engine/apply/apply.js';
+import { connectCanvas } from '../../engine/canvas/live.js';
 import { startCanvasEmulator, type CanvasEmulator } from '../../engine/emulator/index.js';
+import { readPlanFile } from '../../engine/plan/plan-file.js';
+import { loadPolicies } from '../../engine/policy/load/index.js';
+import { readOneRoster } from '../../engine/readers/oneroster/index.js';
 import { makeWorkspace, POLICIES, ROOT, runCliAsync, type CliResult, type Workspace } from '../support/workspace.js';
 
 const TOKEN = 'emulator-token-4f2a9c1b7e';
@@ -53,6 +58,11 @@ async function workspace(extra = ''): Promise<Workspace> {
   const ws = await makeWorkspace();
   ws.write('policies/main.yaml', `${POLICIES['main.yaml']}apply: { pollIntervalSeconds: 0.05, timeoutMinutes: 1 }\n${extra}`);
   return ws;
+}
+
+async function planOnly(ws: Workspace, url: string): Promise<{ plan: CliResult; planFile: string }> {
+  const planFile = join(ws.dir, `plan-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+  return { plan: await cli(['plan', '--config', ws.policies, '--canvas-url', url, '--out', planFile]), planFile };
 }
 
 async function planAndApply(ws: Workspace | null, url: string, extraApply: string[] = []): Promise<{ plan: CliResult; apply: CliResult; planFile: string }> {
@@ -180,6 +190,23 @@ describe('end to end against the Canvas emulator', () => {
     open.write('sis/users.csv', users.replace('bo.chen@k12.example.org', 'bo.chen.k12.example.org'));
     const shown = await planAndApply(open, (await emulator()).url);
     expect(shown.apply.stdout).toContain("(email: 'bo.chen.k12.example.org')");
+  });
+
+  it('apply reads the SIS export once: the staleness check and the convergence check plan the same export', async () => {
+    const e = await emulator();
+    const ws = await workspace();
+    const { plan: planned, planFile } = await planOnly(ws, e.url);
+    expect(planned.code, planned.stderr).toBe(0);
+    const { config } = await loadPolicies(ws.policies);
+    let reads = 0;
+    const sis = () => {
+      reads++;
+      return readOneRoster(config.sources.sis.path);
+    };
+    const record = await applyPlan({ plan: await readPlanFile(planFile), config, sis, canvas: connectCanvas(config, { url: e.url, env }), log: () => {} });
+    expect(record.imports.length).toBeGreaterThan(0);
+    expect(record.converged).toBe(true);
+    expect(reads).toBe(1);
   });
 
   it('a stale plan is refused: Canvas changed after planning', async () => {
