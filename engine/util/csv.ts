@@ -271,7 +271,8 @@ class ByteWindow {
   }
 
   static stream(input: StreamedInput, file: string): ByteWindow {
-    const bytes = Math.max(1, Math.min(input.windowBytes ?? WINDOW_BYTES, input.size + 1));
+    // A file reads whole in one window when it fits; a size of 0 may be a pipe, which is read window by window.
+    const bytes = Math.max(1, Math.min(input.windowBytes ?? WINDOW_BYTES, input.size > 0 ? input.size + 1 : WINDOW_BYTES));
     const window = new ByteWindow(input, file, Buffer.allocUnsafeSlow(bytes) as NodeBuffer);
     window.fill(0);
     return window;
@@ -445,7 +446,8 @@ class Scanner {
     for (let at = bytes.indexOf(LF, this.pos); at !== -1; at = bytes.indexOf(LF, at + 1)) lines++;
     if (this.window.eof) return this.pos < bytes.length && bytes[bytes.length - 1] !== LF ? lines + 1 : lines;
     const seen = this.window.lastLine + 1 - this.pos;
-    return seen <= 0 ? 1024 : Math.ceil(((this.window.size - this.window.consumed - this.pos) / seen) * lines * 1.02) + 16;
+    const left = this.window.size - this.window.consumed - this.pos;
+    return seen <= 0 || left <= 0 ? 1024 : Math.ceil((left / seen) * lines * 1.02) + 16;
   }
 
   /** Moves the window on when the next record may not be complete in it; returns the position of that record. */

@@ -155,6 +155,14 @@ describe('CSV fast paths read what the robust path reads', () => {
     expect(decoded(c)).toEqual(t.rows);
   });
 
+  it('a streamed input of unknown size (a pipe reports 0) is read window by window all the same', () => {
+    const lines = ['id,name'];
+    for (let i = 0; i < 3000; i++) lines.push(`row-${i},name ${i % 17}`);
+    const bytes = new TextEncoder().encode(`${lines.join('\n')}\n`);
+    const unknownSize = { ...streamed(bytes, 512), size: 0 };
+    expect(decoded(parseCsvColumns(unknownSize, 'p.csv'))).toEqual(lines.slice(1).map((l) => l.split(',')));
+  });
+
   it('codes take two bytes until a column passes 65,535 values, then four, whether the file is at hand or streamed', () => {
     const lines = ['user,role'];
     // More than 65,535 values in the user column (its first thousands are all new: it stops interning).
