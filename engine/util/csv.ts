@@ -574,7 +574,7 @@ const FNV_PRIME = 0x01000193;
 const WORD_MASK = [0, 0xff, 0xffff, 0xffffff, -1];
 /**
  * Int32s per interning table slot (16 bytes): (value index + 1) * 16 + length if at most 8 bytes
- * (0 = empty slot), hash, then the value's two words if short, else where it starts and its length.
+ * (0 = empty slot), hash, then the value's two words if short, else where its copy starts in `stored` and its length.
  */
 const SLOT = 4;
 
@@ -582,8 +582,8 @@ const SLOT = 4;
  * The cells of one column. Values are interned in an open-addressing table whose 16-byte slots
  * hold what a lookup needs: the value's hash and, for values of up to 8 bytes (ids, codes), the
  * bytes themselves as two words, so a short value is recognised without reading anything else;
- * a longer one is compared with its first occurrence in the same bytes. No allocation unless the
- * value is new. With `encode` every value gets a code (its index in `values`, 0 = '').
+ * a longer one is compared with a copy of its bytes the column keeps (`stored`: a streamed input
+ * is gone by the time the value repeats). No allocation unless the value is new. With `encode` every value gets a code (its index in `values`, 0 = '').
  */
 class Column {
   /** Code of the value the last `scan` returned (with `encode`). */
