@@ -6,6 +6,7 @@ import { DataError, fromDiagnostics, type Diagnostic } from '../errors.js';
 import type { OrAcademicSession, OrClass, OrEnrollment, OrOrg, OrUser, SisSnapshot, SourceRow } from '../model/oneroster.js';
 import type { AuthRule, Config, Template, UserFormulas } from '../policy/types.js';
 import { calendarDateToUtc } from '../util/dates.js';
+import { earlierRowsOfRepeatedIds } from '../util/repeats.js';
 import { Ordinals } from './keys.js';
 import type {
   DesiredAccount, DesiredCourse, DesiredEnrollment, DesiredSection, DesiredState, DesiredTerm, DesiredTermOverride, DesiredUser,
@@ -64,43 +65,8 @@ class IdRegistry {
 
   /** Optimistic mode: whether every id claimed was non-empty and no two were the same. */
   clean(): boolean {
-    return !this.conflict && !hasDuplicate(this.keys);
+    return !this.conflict && earlierRowsOfRepeatedIds(this.keys) === null; // keys are never empty: an empty id is a conflict
   }
-}
-
-/** Whether two of the strings are equal: their hashes are sorted, and only equal hashes compared. */
-function hasDuplicate(keys: readonly string[]): boolean {
-  const n = keys.length;
-  if (n < 2) return false;
-  if (n < 1024) return new Set(keys).size !== n;
-  const hashes = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const key = keys[i]!;
-    let h = 0x811c9dc5;
-    for (let k = 0; k < key.length; k++) h = Math.imul(h ^ key.charCodeAt(k), 0x01000193);
-    hashes[i] = h;
-  }
-  // LSD radix sort of the indexes by hash, 16 bits per pass.
-  let order = new Int32Array(n);
-  let spare = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  for (let shift = 0; shift < 32; shift += 16) {
-    const counts = new Int32Array(0x10001);
-    for (let i = 0; i < n; i++) counts[((hashes[order[i]!]! >>> shift) & 0xffff) + 1]!++;
-    for (let d = 1; d <= 0x10000; d++) counts[d]! += counts[d - 1]!;
-    for (let i = 0; i < n; i++) {
-      const at = order[i]!;
-      spare[counts[(hashes[at]! >>> shift) & 0xffff]!++] = at;
-    }
-    [order, spare] = [spare, order];
-  }
-  for (let a = 0; a < n; ) {
-    let b = a + 1;
-    while (b < n && hashes[order[b]!] === hashes[order[a]!]) b++;
-    for (let x = a + 1; x < b; x++) for (let y = a; y < x; y++) if (keys[order[x]!] === keys[order[y]!]) return true;
-    a = b;
-  }
-  return false;
 }
 
 export function transform(sis: SisSnapshot, config: Config, asOf: string): DesiredState {

@@ -1,7 +1,7 @@
 /** The row loop every file shares: sourcedId present and unique, status honoured, then the file's own reading. */
 import { rowNumberOf, type CsvColumns } from '../../util/csv.js';
 import { cell, invalidValue, requiredCell } from './cells.js';
-import { earlierRowsOfRepeatedIds } from './id-table.js';
+import { earlierRowsOfRepeatedIds } from '../../util/repeats.js';
 import { rows, type Problems, type RepeatedWarning } from './problems.js';
 import type { Registry } from './registry.js';
 import { columnOf, type BoundColumn, type Sheet } from './sheet.js';

@@ -1,7 +1,7 @@
 /** Duplicate enrollments (one row per term for a year-long class) merged into one per user, class and role. */
 import type { OrEnrollment } from '../../model/oneroster.js';
 import { rows, type Problems, type RepeatedWarning } from './problems.js';
-import { countingSort, identityOrder } from './row-order.js';
+import { countingSort, identityOrder } from '../../util/row-order.js';
 import type { Sheet } from './sheet.js';
 
 const DUPLICATE_ENROLLMENTS: RepeatedWarning = {
