@@ -198,8 +198,6 @@ function isReportCandidate(fileName: string): boolean {
 
 interface ReportFile {
   entity: ReportEntity;
-  /** Canonical name (`users.csv`), so the digest does not depend on how the download was named. */
-  canonicalName: string;
   display: string;
   digest: FileDigest;
   table: CsvColumns;
@@ -228,7 +226,8 @@ function identifyFiles(sources: SourceFile[], problems: Problems, singleCsv: boo
       throw new DataError('canvas-report.duplicate-file', `${source.display} and ${earlier.display} both hold ${entity}`, { file: source.display },
         `Keep one ${canonicalName(entity)} per report.`);
     }
-    found.set(entity, { entity, canonicalName: canonicalName(entity), display: source.display, digest: fileDigestOf(canonicalName(entity), parsed), table });
+    // Named canonically (`users.csv`), so the digest does not depend on how the download was named.
+    found.set(entity, { entity, display: source.display, digest: fileDigestOf(canonicalName(entity), parsed), table });
   }
   return found;
 }

@@ -7,7 +7,8 @@ import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { DataError } from '../errors.js';
 import { parseCsv, parseCsvColumns, type CsvColumns, type CsvTable, type StreamedInput } from './csv.js';
-import { digestFile, type FileDigest } from './digest.js';
+import { sha256Hex } from './canonical.js';
+import type { FileDigest } from './digest.js';
 
 export interface ParsedFile<T> {
   table: T;
@@ -29,8 +30,7 @@ export function parseCsvFileColumns(path: string, label: string): ParsedFile<Csv
 
 /** Parses a small file (manifest.csv) into records. */
 export function parseCsvFileRows(path: string, label: string): ParsedFile<CsvTable> {
-  const bytes = readable(label, () => readFileSync(path));
-  return { table: parseCsv(bytes, label), ...hashOf(bytes) };
+  return parseCsvBytesRows(readable(label, () => readFileSync(path)), label);
 }
 
 /** The same, for bytes already in memory (a zip entry). */
@@ -57,8 +57,7 @@ function readable<T>(label: string, open: () => T): T {
 }
 
 function hashOf(bytes: Uint8Array): { sha256: string; byteLength: number } {
-  const { sha256, byteLength } = digestFile('', bytes);
-  return { sha256, byteLength };
+  return { sha256: sha256Hex(bytes), byteLength: bytes.byteLength };
 }
 
 /** A file read front to back, hashed as it is read; `whole()` (the robust path) reads it again. */

@@ -14,10 +14,6 @@ export interface FileDigest {
   sha256: string;
 }
 
-export function digestFile(canonicalName: string, bytes: Uint8Array): FileDigest {
-  return { canonicalName, byteLength: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
-}
-
 /** sha256 over (name, length, file hash) of every file, in name order; the fields are framed so files cannot run together. */
 export function digestOfFiles(files: Iterable<FileDigest>): string {
   const sorted = [...files].sort((a, b) => (a.canonicalName < b.canonicalName ? -1 : a.canonicalName > b.canonicalName ? 1 : 0));
