@@ -49,8 +49,8 @@ describe('CSV files read piece by piece', () => {
   });
 
   it('bad input is reported with the file name, as for bytes in memory', () => {
-    const { path } = written('latin1.csv', 'id,name\n1,caf\u00e9\n');
-    writeFileSync(path, Buffer.from([0x69, 0x64, 0x0a, 0x31, 0xe9, 0x0a])); // "id\n1\xe9\n": not UTF-8
+    const path = join(dir, 'latin1.csv');
+    writeFileSync(path, Buffer.from([0x69, 0x64, 0x0a, 0x31, 0xe9, 0x0a])); // "id\n1\xe9\n": café saved as Latin-1, not UTF-8
     expect(() => parseCsvFileColumns(path, 'latin1.csv')).toThrow(/latin1\.csv is not valid UTF-8/);
     const { path: empty } = written('empty.csv', '  \n');
     expect(() => parseCsvFileColumns(empty, 'empty.csv')).toThrow(/empty\.csv is empty/);

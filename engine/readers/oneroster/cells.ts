@@ -8,8 +8,11 @@ import type { Problems } from './problems.js';
 import type { BoundColumn, Sheet } from './sheet.js';
 
 export function cell(row: readonly string[], index: number): string {
-  if (index < 0) return '';
-  const v = row[index]!;
+  return index < 0 ? '' : trimmed(row[index]!);
+}
+
+/** The value without surrounding blanks (a char code check is cheaper than trim() on values that have none). */
+export function trimmed(v: string): string {
   const n = v.length;
   if (n === 0) return v;
   return v.charCodeAt(0) <= 32 || v.charCodeAt(n - 1) <= 32 ? v.trim() : v;

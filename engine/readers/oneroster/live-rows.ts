@@ -1,6 +1,6 @@
 /** The row loop every file shares: sourcedId present and unique, status honoured, then the file's own reading. */
 import { rowNumberOf, type CsvColumns } from '../../util/csv.js';
-import { cell, invalidValue, requiredCell } from './cells.js';
+import { cell, invalidValue, requiredCell, trimmed } from './cells.js';
 import { earlierRowsOfRepeatedIds } from '../../util/repeats.js';
 import { rows, type Problems, type RepeatedWarning } from './problems.js';
 import type { Registry } from './registry.js';
@@ -75,8 +75,8 @@ function idsOf(table: CsvColumns, index: number): string[] {
   const ids = new Array<string>(table.rowCount);
   if (index < 0) return ids.fill('');
   const { codes, values } = table.columns[index]!;
-  const trimmed = values.map((v) => cell([v], 0));
-  for (let i = 0; i < ids.length; i++) ids[i] = trimmed[codes[i]!]!;
+  const byCode = values.map(trimmed);
+  for (let i = 0; i < ids.length; i++) ids[i] = byCode[codes[i]!]!;
   return ids;
 }
 
