@@ -174,7 +174,10 @@ function classify(method: string, url: string, res: CanvasResponse): RemoteError
   if (res.status === 404) {
     return new RemoteError('canvas.not-found', `${method} ${path}: not found (404${detail ? `: ${detail}` : ''})`, 404, 'Check sources.canvas.url and sources.canvas.account (a root account id, "self" or sis_account_id:X).');
   }
-  return new RemoteError('canvas.http', `${method} ${path}: Canvas answered ${res.status}${detail ? `: ${detail}` : ''}`, res.status);
+  return new RemoteError('canvas.http', `${method} ${path}: Canvas answered ${res.status}${detail ? `: ${detail}` : ''}`, res.status,
+    res.status === 422 || res.status === 400
+      ? 'Canvas rejected the request itself; the message above says which parameter. Report it with this line if the plan was made by rosterops unchanged.'
+      : 'Canvas did not accept this request. Run again; if it persists, check the Canvas status page and the token\'s permissions.');
 }
 
 /** Canvas error bodies come in several shapes: {errors:[{message}]}, {errors:[...strings]}, {message}, {error_message}. */
