@@ -3,12 +3,9 @@
  * provisioning_csv account report (start, poll, download), never paging over every user; plus the
  * Enrollment Terms API for term date overrides, which reports do not export (§4.3).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { RemoteError } from '../errors.js';
 import { ENROLLMENT_TYPES, type CanvasState, type EnrollmentType, type TermOverrideRecord } from '../model/canvas.js';
-import { readCanvasReport } from '../readers/canvas-report.js';
+import { readCanvasReportBytes } from '../readers/canvas-report.js';
 import { sha256Hex } from '../util/canonical.js';
 import { toUtcInstant } from '../util/dates.js';
 import type { CanvasHttp } from './http.js';
@@ -51,25 +48,20 @@ export async function readLiveCanvasState(http: CanvasHttp, account: string, pol
   const report = await pollReport(http, `${base}/reports/provisioning_csv/${started.id}`, poll);
   const url = report.attachment?.url ?? report.file_url;
   if (!url) throw new RemoteError('canvas.report-no-file', `provisioning report ${report.id} finished without a file`, undefined, 'Run the report again; Canvas produced no attachment.');
-  const zip = (await http.request('GET', url)).body;
-  const dir = await mkdtemp(join(tmpdir(), 'rosterops-report-'));
-  try {
-    const name = report.attachment?.filename?.endsWith('.csv') ? 'report.csv' : 'report.zip';
-    const file = join(dir, name);
-    await writeFile(file, zip);
-    const state = await readCanvasReport(file);
-    const overrides = await readTermOverrides(http, base);
-    const authProviders = await readAuthProviders(http, base);
-    return {
-      ...state,
-      ...(authProviders ? { authProviders } : {}),
-      origin: `${http.baseUrl} (provisioning_csv report ${report.id})`,
-      termOverrides: overrides,
-      digest: sha256Hex(`${state.digest}\n${JSON.stringify(overrides)}`),
-    };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const bytes = (await http.request('GET', url)).body;
+  const origin = `${http.baseUrl} (provisioning_csv report ${report.id})`;
+  // Read from memory, as downloaded: a .zip of entity files, or one .csv when one entity was asked for.
+  const name = report.attachment?.filename?.endsWith('.csv') ? 'report.csv' : 'report.zip';
+  const state = readCanvasReportBytes(bytes, name, origin);
+  const overrides = await readTermOverrides(http, base);
+  const authProviders = await readAuthProviders(http, base);
+  return {
+    ...state,
+    ...(authProviders ? { authProviders } : {}),
+    origin,
+    termOverrides: overrides,
+    digest: sha256Hex(`${state.digest}\n${JSON.stringify(overrides)}`),
+  };
 }
 
 async function pollReport(http: CanvasHttp, path: string, poll: PollOptions): Promise<AccountReport> {

@@ -72,7 +72,21 @@ const RUN_PROVISIONING_HINT =
   'run the Provisioning report in Canvas (Admin > Settings > Reports > Provisioning, or POST /api/v1/accounts/:account_id/reports/provisioning_csv)';
 
 export async function readCanvasReport(path: string): Promise<CanvasState> {
-  const { sources, singleCsv } = await loadSourceFiles(path);
+  return stateOf(await loadSourceFiles(path), path);
+}
+
+/**
+ * A report already in memory, as the Reports API delivers it (`fileName` says whether it is the
+ * usual .zip or a single entity's .csv); `origin` names it in messages.
+ */
+export function readCanvasReportBytes(bytes: Uint8Array, fileName: string, origin: string): CanvasState {
+  const loaded = fileName.toLowerCase().endsWith('.csv')
+    ? { sources: [{ name: fileName, display: origin, parse: () => parseCsvBytesColumns(bytes, origin) }], singleCsv: true }
+    : { sources: loadZip(origin, bytes), singleCsv: false };
+  return stateOf(loaded, origin);
+}
+
+function stateOf({ sources, singleCsv }: { sources: SourceFile[]; singleCsv: boolean }, path: string): CanvasState {
   const problems = new Problems();
   const files = identifyFiles(sources, problems, singleCsv);
   const digest = digestOfFiles([...files.values()].map((f) => f.digest));

@@ -7,7 +7,7 @@ import { strToU8, zipSync } from 'fflate';
 import { stringify } from 'csv-stringify/sync';
 import { provisioningZip, renderProvisioningFiles, writeProvisioningDir } from '../../engine/canvas/report-files.js';
 import { PROVISIONING_COLUMNS, TERM_OVERRIDE_COLUMNS } from '../../engine/canvas/columns.js';
-import { readCanvasReport } from '../../engine/readers/canvas-report.js';
+import { readCanvasReport, readCanvasReportBytes } from '../../engine/readers/canvas-report.js';
 import { DataError } from '../../engine/errors.js';
 import { ENROLLMENT_TYPES } from '../../engine/model/canvas.js';
 import type {
@@ -243,6 +243,13 @@ describe('readCanvasReport', () => {
     expect(fromFolder.users).toEqual(state.users);
     expect(fromFolder.warnings).toEqual([]);
     expect(fromFolder.digest).toBe(fromDir.digest);
+
+    // As the live reader gets it: the download's bytes in memory, zip or a single entity's csv.
+    const fromBytes = readCanvasReportBytes(provisioningZip(state), 'report.zip', 'report 7');
+    expect(fromBytes).toEqual({ ...fromZip, origin: 'report 7', warnings: fromBytes.warnings });
+    expect(fromBytes.warnings.map((w) => w.file)).toEqual(fromZip.warnings.map(() => 'report 7'));
+    const usersCsv = strToU8(renderProvisioningFiles(state).get('users.csv')!);
+    expect(readCanvasReportBytes(usersCsv, 'report.csv', 'report 8').users).toEqual(state.users);
   });
 
   it('keeps every login of a user with several logins', async () => {
