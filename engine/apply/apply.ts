@@ -9,7 +9,7 @@ import { SUCCESSFUL_IMPORT_STATES } from '../canvas/sis-import.js';
 import type { LiveCanvas } from '../canvas/live.js';
 import type { CanvasState } from '../model/canvas.js';
 import type { Operation, Plan } from '../model/plan.js';
-import { planAgainstCanvas, prepareSisSide, type Sources } from '../pipeline.js';
+import { planAgainstCanvas, prepareSisSide, type SisSide, type Sources } from '../pipeline.js';
 import type { Config } from '../policy/types.js';
 import { importPhases } from '../plan/phases.js';
 import { buildImport } from './build-import.js';
@@ -27,6 +27,8 @@ export interface ApplyRequest {
   config: Config;
   /** The SIS export as it is now, and the live Canvas. */
   sis: Sources['readSis'];
+  /** The SIS side already read for this plan's day (sync planned from it a moment ago); else `sis` is read. */
+  sisSide?: SisSide;
   canvas: LiveCanvas;
   log: (line: string) => void;
   /** Set when a plan outside guards may go (an approval bound to its planId, or --allow-needs-approval). */
@@ -92,7 +94,7 @@ export async function applyPlan(req: ApplyRequest): Promise<ApplyRecord> {
 
   const readCanvas = (): Promise<CanvasState> => req.canvas.readState();
   // Read once: the staleness check and the convergence check plan the same export (pipeline.ts SisSide).
-  const sis = await prepareSisSide(config, req.sis, plan.inputs.asOf);
+  const sis = req.sisSide?.day === plan.inputs.asOf ? req.sisSide : await prepareSisSide(config, req.sis, plan.inputs.asOf);
   const fresh = (await planAgainstCanvas(config, sis, readCanvas)).plan;
   const sameInputs = fresh.inputs.config === plan.inputs.config && fresh.inputs.sis === plan.inputs.sis && fresh.inputs.canvas === plan.inputs.canvas;
   if (fresh.planId !== plan.planId) throw staleError(plan, fresh);

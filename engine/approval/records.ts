@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { simpleGit } from 'simple-git';
-import { parse, stringify } from 'yaml';
+import { parse, stringify, YAMLError } from 'yaml';
 import { DataError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
 import { serialisePlan } from '../plan/plan-file.js';
@@ -72,7 +72,7 @@ export async function readApprovalRecords(policyDir: string): Promise<ApprovalRe
     const dirty = (await git.raw(['status', '--porcelain', '--', file]).catch(() => '')).trim();
     if (!log || dirty) continue;
     const [commit = '', author = ''] = log.split('\t');
-    const doc = parse(await readFile(file, 'utf8')) as { planId?: unknown; environment?: unknown } | null;
+    const doc = parseRecord(await readFile(file, 'utf8'), rel);
     if (!doc || typeof doc.planId !== 'string') {
       throw new DataError('approval.malformed', `${rel} is not an approval record (no planId)`, { file: rel }, 'Approval records are written by `rosterops sync`; restore the file from its pull request.');
     }
@@ -82,6 +82,17 @@ export async function readApprovalRecords(policyDir: string): Promise<ApprovalRe
     });
   }
   return out;
+}
+
+/** A record's YAML; a file that is not YAML is a located error, like one without a planId. */
+function parseRecord(text: string, rel: string): { planId?: unknown; environment?: unknown } | null {
+  try {
+    return parse(text) as { planId?: unknown; environment?: unknown } | null;
+  } catch (err) {
+    const line = err instanceof YAMLError ? err.linePos?.[0]?.line : undefined;
+    throw new DataError('approval.malformed', `${rel} is not an approval record: ${(err as Error).message.split('\n')[0]}`, { file: rel, line },
+      'Approval records are written by `rosterops sync`; restore the file from its pull request.', { cause: err });
+  }
 }
 
 async function readApprovedPlan(path: string, planId: string): Promise<Plan | null> {

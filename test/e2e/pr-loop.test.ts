@@ -4,7 +4,7 @@
  * emulator and the GitHub fake — sends exactly that plan. Stale, forged and insufficient approvals
  * are refused; the nightly sync opens an approval pull request (real git) whose merge lets the plan go.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -173,5 +173,19 @@ describe('pull-request loop', () => {
     expect(after, out.text).toBe(0);
     expect(sisImportCount()).toBe(1);
     expect(JSON.parse(readFileSync(join(ws.dir, 'r.json'), 'utf8')).approval.by).toMatch(/approval record policies\/approvals\//);
+  });
+
+  it('nightly sync: a committed approval record that is not YAML is an error naming the file, not "no approval"', async () => {
+    const git = simpleGit(ws.dir);
+    await git.init(['-b', 'main']);
+    await git.addConfig('user.email', 'admin@district.example').addConfig('user.name', 'District Admin');
+    mkdirSync(join(ws.dir, 'policies/approvals'));
+    ws.write('policies/approvals/0123456789ab.yaml', 'planId: [sha256:0123\n');
+    await git.add(['policies', 'sis', 'canvas']).commit('policies with a broken record');
+    const host = GitHubHost.fromEnvironment(env(), { pacing: 'none', retryDelayUnitMs: 1 });
+    const run = syncCommand(quiet(), { config: ws.policies, canvasUrl: canvas.url, environment: 'production', base: 'main', remote: 'origin' }, { env: env(), host });
+    await expect(run).rejects.toMatchObject({ code: 'approval.malformed', location: { file: 'policies/approvals/0123456789ab.yaml' } });
+    expect(sisImportCount()).toBe(0);
+    expect(github.state.pulls.filter((p) => p.head.ref.startsWith('rosterops/approve-'))).toHaveLength(0);
   });
 });

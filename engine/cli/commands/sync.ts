@@ -10,11 +10,11 @@ import { applyPlan } from '../../apply/apply.js';
 import { decideApproval } from '../../approval/decide.js';
 import { planIdPrefix, readApprovalRecords, writeApprovalRecord } from '../../approval/records.js';
 import { connectCanvas } from '../../canvas/live.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, PlanRefusedError } from '../../errors.js';
 import { GitHubHost } from '../../github/github.js';
 import type { PullRequestHost } from '../../github/scm.js';
 import type { Plan } from '../../model/plan.js';
-import { runPlanPipeline } from '../../pipeline.js';
+import { planAgainstCanvas, prepareSisSide } from '../../pipeline.js';
 import type { Config } from '../../policy/types.js';
 import { renderPlanComment } from '../../render/markdown.js';
 import type { Output } from '../output.js';
@@ -39,7 +39,9 @@ export async function syncCommand(output: Output, flags: SyncFlags, context: Syn
   const log = (line: string) => output.err(`${line}\n`);
   const canvas = connectCanvas(config, { ...(flags.canvasUrl ? { url: flags.canvasUrl } : {}), env: context.env, log, onProgress: progressPrinter(output) });
   const sis = sisReader(config, flags);
-  const { plan } = await runPlanPipeline(config, { readSis: sis, readCanvas: () => canvas.readState() }, null);
+  // Read once: the plan and, when it goes, apply's staleness and convergence checks use this SIS side.
+  const sisSide = await prepareSisSide(config, sis, null);
+  const { plan } = await planAgainstCanvas(config, sisSide, () => canvas.readState());
   output.out(`plan ${plan.planId}: ${plan.operations.length} operation(s), verdict ${plan.verdict.status}\n`);
   if (plan.operations.length === 0) {
     output.out('Nothing to do: Canvas matches the SIS.\n');
@@ -51,7 +53,7 @@ export async function syncCommand(output: Output, flags: SyncFlags, context: Syn
     ? await tryApproval(plan, config, flags.environment)
     : null;
   if (plan.verdict.status === 'ok' || approval) {
-    const record = await applyPlan({ plan, config, sis, canvas, log, ...(approval ? { approval } : {}) });
+    const record = await applyPlan({ plan, config, sis, sisSide, canvas, log, ...(approval ? { approval } : {}) });
     const path = resolve(flags.record ?? 'apply-record.json');
     await writeFile(path, JSON.stringify(record, null, 2) + '\n');
     output.out(record.converged ? 'Applied; a new plan is empty.\n' : `Applied, but ${record.remaining.length} operation(s) did not converge (see ${path}).\n`);
@@ -64,11 +66,14 @@ export async function syncCommand(output: Output, flags: SyncFlags, context: Syn
   return ExitCode.needsApproval;
 }
 
+/** The committed approval record that lets this plan go, or null (then sync asks for one). A broken record is an error, not "no approval". */
 async function tryApproval(plan: Plan, config: Config, environment: string) {
+  const records = await readApprovalRecords(config.dir);
   try {
-    return decideApproval(plan, { records: await readApprovalRecords(config.dir), reviews: [] }, config.guards, environment);
-  } catch {
-    return null;
+    return decideApproval(plan, { records, reviews: [] }, config.guards, environment);
+  } catch (err) {
+    if (err instanceof PlanRefusedError) return null;
+    throw err;
   }
 }
 
