@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { ENTITY_ORDER, type CanvasState, type EntityName } from '../model/canvas.js';
 import { ACTIONS, PLAN_FORMAT_VERSION, type Operation, type Plan, type PlanInputs, type Risk, type Summary } from '../model/plan.js';
+import { BY_SIS, enrollmentColumnsOf } from '../model/enrollment-columns.js';
 import type { Config } from '../policy/types.js';
 import type { DesiredState } from './desired.js';
 import { PlanBuilder } from './diff/common.js';
@@ -118,7 +119,11 @@ function entityCounts(desired: DesiredState, actual: CanvasState): Plan['counts'
   put('courses', desired.courses.length, actual.courses);
   put('sections', desired.sections.length, actual.sections);
   put('users', desired.users.length, actual.users.filter((u) => u.user_id));
-  put('enrollments', desired.enrollments.length, actual.enrollments);
+  const enrollments = enrollmentColumnsOf(actual);
+  const live = enrollments.status.values.map((s) => s !== 'deleted');
+  let managedEnrollments = 0;
+  for (let i = 0; i < enrollments.count; i++) if (enrollments.createdBySis[i] === BY_SIS && live[enrollments.status.codes[i]!]) managedEnrollments++;
+  counts.enrollments = { desired: desired.enrollments.length, canvasManaged: managedEnrollments, canvasTotal: enrollments.count };
   return counts;
 }
 

@@ -6,7 +6,8 @@
  * The enrollments file can hold over a million rows, so files are parsed column-wise
  * (util/csv.ts parseCsvColumns: interned, dictionary-encoded, no array per row) and converted in
  * one loop each, with column indexes looked up once, statuses and booleans read once per distinct
- * value, and no per-row allocation beyond the record itself.
+ * value, and no per-row allocation beyond the record itself. Enrollments stay columns (records are
+ * made on demand: model/enrollment-columns.ts).
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
@@ -16,6 +17,7 @@ import { ENROLLMENT_TYPES } from '../model/canvas.js';
 import type {
   AccountRecord, CanvasState, Cell, CourseRecord, EnrollmentRecord, EnrollmentType, SectionRecord, TermOverrideRecord, TermRecord, UserRecord,
 } from '../model/canvas.js';
+import { BY_HAND, BY_SIS, UNSAID, withEnrollmentColumns, type CodedColumn, type EnrollmentColumns } from '../model/enrollment-columns.js';
 import { rowNumberOf, type CsvColumn, type CsvColumns } from '../util/csv.js';
 import { toUtcInstant } from '../util/dates.js';
 import { openLazyZip } from '../util/lazy-zip.js';
@@ -492,7 +494,7 @@ function convertFile(file: ReportFile, state: CanvasState, problems: Problems): 
     case 'terms': state.terms = readTerms(cells, problems); break;
     case 'courses': state.courses = readCourses(cells, problems); break;
     case 'sections': state.sections = readSections(cells, problems); break;
-    case 'enrollments': state.enrollments = readEnrollments(cells); break;
+    case 'enrollments': withEnrollmentColumns(state, readEnrollments(cells)); break;
     case 'term_overrides': state.termOverrides = readTermOverrides(cells, problems); break;
   }
 }
@@ -611,43 +613,58 @@ function readSections(cells: FileCells, problems: Problems): SectionRecord[] {
   }));
 }
 
-function readEnrollments(cells: FileCells): EnrollmentRecord[] {
+/**
+ * A million rows in a large district: they stay columns (see model/enrollment-columns.ts). Every
+ * row is still checked here, so a bad cell is reported whether or not its record is ever made.
+ */
+function readEnrollments(cells: FileCells): EnrollmentColumns {
   const c = indexesOf(cells, PROVISIONING_COLUMNS.enrollments);
-  const createdBySis = cells.checkCreatedBySis();
+  const createdBySisColumn = cells.checkCreatedBySis();
   const count = cells.table.rowCount;
-  const out: EnrollmentRecord[] = new Array(count);
-  // A million rows: the columns are read directly.
-  const course = cells.column(c.course_id);
-  const section = cells.column(c.section_id);
-  const user = cells.column(c.user_id);
+  const course = cells.column(c.course_id)!;
+  const section = cells.column(c.section_id)!;
+  const user = cells.column(c.user_id)!;
+  const role = cells.column(c.role)!;
+  const status = cells.column(c.status)!;
   const canvasCourse = cells.column(c.canvas_course_id);
-  const canvasUser = cells.column(c.canvas_user_id);
+  const canvasUser = cells.column(c.canvas_user_id)!;
   const canvasSection = cells.column(c.canvas_section_id);
   const canvasEnrollment = cells.column(c.canvas_enrollment_id);
   const roleId = cells.column(c.role_id);
   const baseRoleType = cells.column(c.base_role_type);
+  const limitsSection = new Uint8Array(count);
+  const createdBySis = new Uint8Array(count);
   for (let r = 0; r < count; r++) {
-    const courseId = textOf(course, r);
-    const sectionId = textOf(section, r);
-    const userId = textOf(user, r);
-    out[r] = {
-      course_id: courseId,
-      section_id: sectionId,
-      user_id: userId,
-      role: cells.required(r, c.role),
-      status: cells.status(r, c.status),
-      canvas_course_id: textOf(canvasCourse, r),
-      canvas_user_id: textOf(canvasUser, r),
-      canvas_section_id: textOf(canvasSection, r),
-      canvas_enrollment_id: textOf(canvasEnrollment, r),
-      role_id: textOf(roleId, r),
-      base_role_type: textOf(baseRoleType, r),
-      limit_section_privileges: cells.bool(r, c.limit_section_privileges),
-      // An enrollment has no SIS id of its own: it is SIS-addressable through its user and course/section.
-      created_by_sis: cells.createdBySis(r, createdBySis, userId !== null && (courseId !== null || sectionId !== null)),
-    };
+    if (role.codes[r] === 0) cells.required(r, c.role);
+    if (status.codes[r] === 0) cells.required(r, c.status);
+    const limits = cells.bool(r, c.limit_section_privileges);
+    limitsSection[r] = limits === undefined ? UNSAID : limits ? 1 : 0;
+    // An enrollment has no SIS id of its own: it is SIS-addressable through its user and course/section.
+    const addressable = user.codes[r] !== 0 && (course.codes[r] !== 0 || section.codes[r] !== 0);
+    createdBySis[r] = cells.createdBySis(r, createdBySisColumn, addressable) ? BY_SIS : BY_HAND;
   }
-  return out;
+  const statuses: CodedColumn = { codes: status.codes, values: status.values.map((v) => v.trim().toLowerCase()) };
+  return {
+    count, course_id: course, section_id: section, user_id: user, canvas_user_id: canvasUser, role, status: statuses, createdBySis,
+    record: (r): EnrollmentRecord => {
+      const limits = limitsSection[r]!;
+      return {
+        course_id: textOf(course, r),
+        section_id: textOf(section, r),
+        user_id: textOf(user, r),
+        role: role.values[role.codes[r]!]!,
+        status: statuses.values[status.codes[r]!]!,
+        canvas_course_id: textOf(canvasCourse, r),
+        canvas_user_id: textOf(canvasUser, r),
+        canvas_section_id: textOf(canvasSection, r),
+        canvas_enrollment_id: textOf(canvasEnrollment, r),
+        role_id: textOf(roleId, r),
+        base_role_type: textOf(baseRoleType, r),
+        limit_section_privileges: limits === UNSAID ? undefined : limits === 1,
+        created_by_sis: createdBySis[r] === BY_SIS,
+      };
+    },
+  };
 }
 
 function readTermOverrides(cells: FileCells, problems: Problems): TermOverrideRecord[] {

@@ -3,7 +3,8 @@
  * large districts: identities are numbered (engine/plan/keys.ts) instead of built as strings, and
  * the key string of an enrollment is only made for the few that become operations.
  */
-import type { CanvasState, EnrollmentRecord } from '../../model/canvas.js';
+import type { CanvasState } from '../../model/canvas.js';
+import { BY_HAND, BY_SIS, enrollmentColumnsOf, type CodedColumn, type EnrollmentColumns } from '../../model/enrollment-columns.js';
 import { Ordinals } from '../keys.js';
 import type { Config } from '../../policy/types.js';
 import { enrollmentOrigin, type DesiredEnrollment } from '../desired.js';
@@ -27,7 +28,9 @@ export function diffEnrollments(
 ): void {
   const rule = config.rules.enrollments;
   const ownsStatus = rule.owns.includes('status');
-  const ids = new EnrollmentIdentities(actual.enrollments, users);
+  const reported = enrollmentColumnsOf(actual);
+  const status = reported.status;
+  const ids = new EnrollmentIdentities(reported, users);
   const wanted = new Uint8Array(ids.size);
   for (const d of desired) {
     const entry = ids.find(d.section_id, d.user_id, d.role);
@@ -36,49 +39,63 @@ export function diffEnrollments(
       // Most enrollments are active on both sides: nothing to do, and no need to look at the record.
       if (d.status === 'active' && ids.activeBySis(entry)) continue;
     }
-    const a = entry === -1 ? undefined : actual.enrollments[ids.heldBy(entry)]!;
-    if (!a || a.status === 'deleted') {
+    const held = entry === -1 ? -1 : ids.heldBy(entry);
+    const reportedStatus = held === -1 ? null : status.values[status.codes[held]!]!;
+    if (reportedStatus === null || reportedStatus === 'deleted') {
       // Reports leave out concluded enrollments (§4.3), so "absent" may already be "concluded":
       // never create an enrollment only to end it.
       if (d.status === 'completed' || d.status === 'deleted') continue;
       plan.add(operation({
-        entity: 'enrollments', action: 'create', key: keyOf(d.section_id, d.user_id, d.role), canvasId: a?.canvas_enrollment_id,
-        changes: [{ field: 'status', before: a ? 'deleted' : null, after: d.status }],
-        reason: a ? reasons.restore('enrollments', enrollmentOrigin(d)) : reasons.create(enrollmentOrigin(d)),
+        entity: 'enrollments', action: 'create', key: keyOf(d.section_id, d.user_id, d.role),
+        canvasId: held === -1 ? undefined : reported.record(held).canvas_enrollment_id,
+        changes: [{ field: 'status', before: held === -1 ? null : 'deleted', after: d.status }],
+        reason: held === -1 ? reasons.create(enrollmentOrigin(d)) : reasons.restore('enrollments', enrollmentOrigin(d)),
         rows: [enrollmentRow(d, d.status)], role: d.role, account: d.account, term: d.term,
       }));
       continue;
     }
-    const before = REPORT_TO_IMPORT[a.status] ?? a.status;
+    const before = REPORT_TO_IMPORT[reportedStatus] ?? reportedStatus;
     const statusDiffers = ownsStatus && before !== d.status;
-    const adopt = a.created_by_sis === false;
+    const adopt = reported.createdBySis[held] === BY_HAND;
     if (!statusDiffers && !adopt) continue;
     plan.add(operation({
-      entity: 'enrollments', action: adopt ? 'adopt' : 'update', key: keyOf(d.section_id, d.user_id, d.role), canvasId: a.canvas_enrollment_id,
-      changes: statusDiffers ? [{ field: 'status', before: a.status, after: d.status }] : [],
+      entity: 'enrollments', action: adopt ? 'adopt' : 'update', key: keyOf(d.section_id, d.user_id, d.role),
+      canvasId: reported.record(held).canvas_enrollment_id,
+      changes: statusDiffers ? [{ field: 'status', before: reportedStatus, after: d.status }] : [],
       reason: adopt
         ? { rule: 'canvas.enrollment-identity', source: enrollmentOrigin(d), text: 'enrolled by hand with the same section, user and role: the import takes the enrollment over' }
         : reasons.update('enrollments', enrollmentOrigin(d)),
       rows: [enrollmentRow(d, ownsStatus ? d.status : before)], role: d.role, account: d.account, term: d.term,
     }));
   }
-  if (rule.manual === 'flag') flagManualEnrollments(actual, ids, wanted, plan);
+  if (rule.manual === 'flag') flagManualEnrollments(reported, ids, wanted, plan);
   if (rule.missing === 'ignore') return;
-  const target = DROP_STATUS[rule.missing];
+  dropMissing(reported, ids, wanted, actual, DROP_STATUS[rule.missing], rule.missing, scope, plan);
+}
+
+/** SIS-made enrollments Canvas has and the SIS no longer lists, in the courses the plan manages. */
+function dropMissing(
+  reported: EnrollmentColumns, ids: EnrollmentIdentities, wanted: Uint8Array, actual: CanvasState,
+  target: string, missing: keyof typeof DROP_STATUS, scope: StructureScope, plan: PlanBuilder,
+): void {
   const courseTerm = new Map<string, { account: string | null; term: string | null }>();
   for (const c of actual.courses) if (c.course_id) courseTerm.set(c.course_id, { account: c.account_id, term: c.term_id });
-  for (let i = 0; i < actual.enrollments.length; i++) {
-    const a = actual.enrollments[i]!;
-    if (!a.created_by_sis || !a.user_id || !a.section_id) continue;
+  // Per distinct course and status, not per row: whether it can be dropped.
+  const courses = reported.course_id;
+  const managedCourse = courses.values.map((c) => c !== '' && scope.courses.has(c));
+  const statuses = reported.status.values.map((s) => REPORT_TO_IMPORT[s] ?? s);
+  const endable = statuses.map((s) => !(s === 'deleted' || s === target || (target === 'inactive' && s === 'completed')));
+  const { user_id: user, section_id: section, status, createdBySis } = reported;
+  for (let i = 0; i < reported.count; i++) {
+    if (createdBySis[i] !== BY_SIS || user.codes[i] === 0 || section.codes[i] === 0) continue;
     const entry = ids.entryOf(i);
     if (entry === -1 || wanted[entry] === 1) continue;
-    if (!a.course_id || !scope.courses.has(a.course_id)) continue;
-    const current = REPORT_TO_IMPORT[a.status] ?? a.status;
-    if (current === 'deleted' || current === target || (target === 'inactive' && current === 'completed')) continue;
-    const place = courseTerm.get(a.course_id);
+    if (!managedCourse[courses.codes[i]!] || !endable[status.codes[i]!]) continue;
+    const a = reported.record(i);
+    const place = courseTerm.get(a.course_id!);
     plan.add(operation({
-      entity: 'enrollments', action: 'drop', key: keyOf(a.section_id, a.user_id, a.role), canvasId: a.canvas_enrollment_id,
-      changes: [{ field: 'status', before: a.status, after: target }], reason: reasons.drop('enrollments', rule.missing),
+      entity: 'enrollments', action: 'drop', key: keyOf(a.section_id!, a.user_id!, a.role), canvasId: a.canvas_enrollment_id,
+      changes: [{ field: 'status', before: a.status, after: target }], reason: reasons.drop('enrollments', missing),
       rows: [enrollmentRow(a, target)], role: a.role, account: place?.account ?? null, term: place?.term ?? null,
     }));
   }
@@ -95,9 +112,10 @@ function keyOf(section: string, user: string, role: string): string {
  * active re-enrolment). A Canvas enrollment without a SIS user id is identified through the SIS
  * user the plan gives its Canvas user (adopted or attached), or not at all.
  *
- * Sections, users and roles become ordinals; the enrollments are then grouped by user with a
- * counting sort (a user has a handful), so finding an identity is one user lookup and a short
- * scan of that user's entries, which sit next to each other in memory.
+ * Sections, users and roles become ordinals, looked up once per distinct value of the report's
+ * columns rather than once per row; the enrollments are then grouped by user with a counting sort
+ * (a user has a handful), so finding an identity is one user lookup and a short scan of that
+ * user's entries, which sit next to each other in memory.
  */
 class EnrollmentIdentities {
   private readonly sections = new Ordinals();
@@ -118,28 +136,17 @@ class EnrollmentIdentities {
   private lastSection: string | null = null;
   private lastSectionOrdinal = -1;
 
-  constructor(private readonly enrollments: readonly EnrollmentRecord[], private readonly resolution: UserResolution) {
-    const n = enrollments.length;
-    const userOf = new Int32Array(n).fill(-1);
-    const sectionOf = new Int32Array(n);
-    const roleOf = new Int32Array(n);
-    const activeBySis = new Uint8Array(n);
-    let lastRole: string | null = null;
-    let lastRoleOrdinal = -1;
-    for (let i = 0; i < n; i++) {
-      const a = enrollments[i]!;
-      if (a.status === 'active' && a.created_by_sis !== false) activeBySis[i] = 1;
-      const user = this.userOf(a);
-      const section = a.section_id;
-      if (!user || !section) continue;
-      userOf[i] = this.users.of(user);
-      sectionOf[i] = this.sectionOrdinal(section, true);
-      if (a.role !== lastRole) {
-        lastRole = a.role;
-        lastRoleOrdinal = this.roles.of(a.role);
-      }
-      roleOf[i] = lastRoleOrdinal;
-    }
+  constructor(private readonly reported: EnrollmentColumns, private readonly resolution: UserResolution) {
+    const n = reported.count;
+    const userOf = this.userOrdinals();
+    const sectionByCode = ordinalsOfValues(reported.section_id, this.sections);
+    const roleByCode = ordinalsOfValues(reported.role, this.roles);
+    const sectionCodes = reported.section_id.codes;
+    const roleCodes = reported.role.codes;
+    const statusCodes = reported.status.codes;
+    const activeByCode = reported.status.values.map((s) => s === 'active');
+    const deletedByCode = reported.status.values.map((s) => s === 'deleted');
+    const activeBySis = (i: number) => activeByCode[statusCodes[i]!]! && reported.createdBySis[i] !== BY_HAND;
     // Group by user (file order within a user).
     const userCount = this.users.size;
     const starts = new Int32Array(userCount + 1);
@@ -159,8 +166,8 @@ class EnrollmentIdentities {
     for (let u = 0; u < userCount; u++) {
       for (let x = starts[u]!; x < starts[u + 1]!; x++) {
         const i = byUser[x]!;
-        const s = sectionOf[i]!;
-        const r = roleOf[i]!;
+        const s = sectionByCode[sectionCodes[i]!]!;
+        const r = roleByCode[roleCodes[i]!]!;
         this.sectionByUser[x] = s;
         this.roleByUser[x] = r;
         let entry = -1;
@@ -173,7 +180,7 @@ class EnrollmentIdentities {
         if (entry === -1) {
           entry = size++;
           held[entry] = i;
-        } else if (enrollments[held[entry]!]!.status === 'deleted') {
+        } else if (deletedByCode[statusCodes[held[entry]!]!]) {
           held[entry] = i; // the same identity reported twice: the live one counts
         }
         this.entryByUser[x] = entry;
@@ -183,7 +190,39 @@ class EnrollmentIdentities {
     this.held = held.subarray(0, size);
     this.size = size;
     this.active = new Uint8Array(size);
-    for (let entry = 0; entry < size; entry++) this.active[entry] = activeBySis[this.held[entry]!]!;
+    for (let entry = 0; entry < size; entry++) this.active[entry] = activeBySis(this.held[entry]!) ? 1 : 0;
+  }
+
+  /**
+   * The user ordinal of each reported enrollment, -1 when it has no section or no SIS user. A
+   * user id is looked up once per distinct value; a Canvas user id (hand-made logins) once too.
+   */
+  private userOrdinals(): Int32Array {
+    const { user_id: user, canvas_user_id: canvasUser, section_id: section, count } = this.reported;
+    const byUserCode = new Int32Array(user.values.length);
+    for (let code = 1; code < user.values.length; code++) byUserCode[code] = this.users.of(user.values[code]!);
+    const byCanvasUserCode = new Int32Array(canvasUser.values.length).fill(-2); // -2: not looked up yet
+    byCanvasUserCode[0] = -1;
+    const userOf = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      if (section.codes[i] === 0) {
+        userOf[i] = -1;
+        continue;
+      }
+      const code = user.codes[i]!;
+      if (code !== 0) {
+        userOf[i] = byUserCode[code]!;
+        continue;
+      }
+      const canvasCode = canvasUser.codes[i]!;
+      let ordinal = byCanvasUserCode[canvasCode]!;
+      if (ordinal === -2) {
+        const sisId = this.resolution.sisIdOfCanvasUser.get(canvasUser.values[canvasCode]!);
+        byCanvasUserCode[canvasCode] = ordinal = sisId ? this.users.of(sisId) : -1;
+      }
+      userOf[i] = ordinal;
+    }
+    return userOf;
   }
 
   /** Whether the enrollment that counts for an identity is active and was not made by hand. */
@@ -195,7 +234,7 @@ class EnrollmentIdentities {
   find(section: string, user: string, role: string): number {
     const u = this.users.find(user);
     if (u === -1) return -1;
-    const s = this.sectionOrdinal(section, false);
+    const s = this.sectionOrdinal(section);
     if (s === -1) return -1;
     const r = this.roles.find(role);
     for (let x = this.starts[u]!; x < this.starts[u + 1]!; x++) {
@@ -216,36 +255,38 @@ class EnrollmentIdentities {
 
   /** The key of reported enrollment i, or null when it has no identity. */
   keyOf(i: number): string | null {
-    const a = this.enrollments[i]!;
-    const user = this.userOf(a);
+    const a = this.reported.record(i);
+    const user = a.user_id || (a.canvas_user_id ? this.resolution.sisIdOfCanvasUser.get(a.canvas_user_id) : undefined);
     return user && a.section_id ? keyOf(a.section_id, user, a.role) : null;
   }
 
-  private userOf(a: EnrollmentRecord): string | null | undefined {
-    return a.user_id || (a.canvas_user_id ? this.resolution.sisIdOfCanvasUser.get(a.canvas_user_id) : undefined);
-  }
-
-  /** Both sides list enrollments section by section: the section of the previous call is the likely one. */
-  private sectionOrdinal(section: string, add: boolean): number {
+  /** Desired enrollments come section by section: the section of the previous call is the likely one. */
+  private sectionOrdinal(section: string): number {
     if (section !== this.lastSection) {
       this.lastSection = section;
-      this.lastSectionOrdinal = add ? this.sections.of(section) : this.sections.find(section);
-    } else if (add && this.lastSectionOrdinal === -1) {
-      this.lastSectionOrdinal = this.sections.of(section);
+      this.lastSectionOrdinal = this.sections.find(section);
     }
     return this.lastSectionOrdinal;
   }
 }
 
+/** The ordinal of each distinct value of a column (-1 for the empty cell). */
+function ordinalsOfValues(column: CodedColumn, ordinals: Ordinals): Int32Array {
+  const out = new Int32Array(column.values.length);
+  out[0] = -1;
+  for (let code = 1; code < column.values.length; code++) out[code] = ordinals.of(column.values[code]!);
+  return out;
+}
+
 /** One risk for all live enrollments made by hand that the SIS does not have (they are left alone). */
-function flagManualEnrollments(actual: CanvasState, ids: EnrollmentIdentities, wanted: Uint8Array, plan: PlanBuilder): void {
+function flagManualEnrollments(reported: EnrollmentColumns, ids: EnrollmentIdentities, wanted: Uint8Array, plan: PlanBuilder): void {
   const keys: string[] = [];
-  for (let i = 0; i < actual.enrollments.length; i++) {
-    const a = actual.enrollments[i]!;
-    if (a.created_by_sis || a.status === 'deleted') continue;
+  const deleted = reported.status.values.map((s) => s === 'deleted');
+  for (let i = 0; i < reported.count; i++) {
+    if (reported.createdBySis[i] === BY_SIS || deleted[reported.status.codes[i]!]) continue;
     const entry = ids.entryOf(i);
     if (entry !== -1 && wanted[entry] === 1) continue;
-    keys.push(ids.keyOf(i) ?? `canvas:${a.canvas_enrollment_id}`);
+    keys.push(ids.keyOf(i) ?? `canvas:${reported.record(i).canvas_enrollment_id}`);
   }
   if (keys.length === 0) return;
   keys.sort();
