@@ -3,10 +3,10 @@
  * enrollments, and the planner reads six fields of each to match them with the SIS: holding
  * them as dictionary codes (the report reader's own columns) instead of a million records
  * saves most of the time and memory of reading the report. Records are made for the rows that
- * become operations, or for everything on first use of `CanvasState.enrollments` (the
- * emulator, the apply simulation and tests).
+ * become operations, or for everything on first read of `CanvasState.enrollments` (lazy-records.ts).
  */
 import type { CanvasState, EnrollmentRecord } from './canvas.js';
+import { LazyRecords, type RecordColumns } from './lazy-records.js';
 
 /** The value of row i is `values[codes[i]]`; '' is an empty cell (always code 0). */
 export interface CodedColumn {
@@ -19,8 +19,7 @@ export const BY_HAND = 0;
 export const BY_SIS = 1;
 export const UNSAID = 2;
 
-export interface EnrollmentColumns {
-  readonly count: number;
+export interface EnrollmentColumns extends RecordColumns<EnrollmentRecord> {
   readonly course_id: CodedColumn;
   readonly section_id: CodedColumn;
   readonly user_id: CodedColumn;
@@ -30,41 +29,18 @@ export interface EnrollmentColumns {
   readonly status: CodedColumn;
   /** BY_HAND, BY_SIS or UNSAID per row. */
   readonly createdBySis: Uint8Array;
-  /** Row i as a record. */
-  record(i: number): EnrollmentRecord;
 }
 
-/** Columns of states whose enrollments are still only columns (see withEnrollmentColumns). */
-const pending = new WeakMap<CanvasState, EnrollmentColumns>();
+const reportEnrollments = new LazyRecords<CanvasState, EnrollmentColumns>('enrollments');
 
-/**
- * Gives a state its enrollments as columns. `state.enrollments` turns them into records the first
- * time it is read (and from then on the records are the truth: the simulation edits them).
- */
+/** Gives a state its enrollments as columns: `state.enrollments` makes the records when first read. */
 export function withEnrollmentColumns(state: CanvasState, columns: EnrollmentColumns): void {
-  pending.set(state, columns);
-  const settle = (records: EnrollmentRecord[]): EnrollmentRecord[] => {
-    pending.delete(state);
-    Object.defineProperty(state, 'enrollments', { value: records, writable: true, enumerable: true, configurable: true });
-    return records;
-  };
-  Object.defineProperty(state, 'enrollments', {
-    enumerable: true,
-    configurable: true,
-    get: () => settle(recordsOf(columns)),
-    set: (records: EnrollmentRecord[]) => settle(records),
-  });
+  reportEnrollments.attach(state, columns);
 }
 
 /** A state's enrollments as columns: its own when it has not made records yet, else coded from its records. */
 export function enrollmentColumnsOf(state: CanvasState): EnrollmentColumns {
-  return pending.get(state) ?? columnsOfRecords(state.enrollments);
-}
-
-function recordsOf(columns: EnrollmentColumns): EnrollmentRecord[] {
-  const out = new Array<EnrollmentRecord>(columns.count);
-  for (let i = 0; i < columns.count; i++) out[i] = columns.record(i);
-  return out;
+  return reportEnrollments.columnsOf(state) ?? columnsOfRecords(state.enrollments);
 }
 
 /** Codes records (states made by the emulator, the simulation and tests: small). */

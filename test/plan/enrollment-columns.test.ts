@@ -49,7 +49,10 @@ const rules = fc.record({
   ownsStatus: fc.boolean(),
 });
 
-function world(reported: fc.RecordValue<typeof reportedEnrollment>[], wanted: fc.RecordValue<typeof desiredEnrollment>[]) {
+type Reported = { section: string | null; user: string; role: string; status: string; bySis: boolean };
+type Wanted = { section: string; user: string; role: string; status: string };
+
+function world(reported: Reported[], wanted: Wanted[]) {
   const canvasUserOf = (u: string) => (u.startsWith('c') ? u.slice(1) : String(100 + Number(u.slice(1))));
   const users: UserRecord[] = [login('s1', '101', true), login('s2', '102', true), login('s3', '103', true), login(null, '4', false), login(null, '9', false)];
   const enrollments: EnrollmentRecord[] = reported.map((e, i) => ({
@@ -70,7 +73,7 @@ function world(reported: fc.RecordValue<typeof reportedEnrollment>[], wanted: fc
   };
   const place = { origin: 'users.csv:2', account: null, term: null };
   const desiredUsers: DesiredUser[] = USERS.map((u, i) => ({
-    ...login(u, String(101 + i), true), login_id: u === 's4' ? 'login4' : `login${101 + i}`, canvas_user_id: undefined, created_by_sis: undefined, role: 'student', ...place,
+    ...login(u, String(101 + i), true), user_id: u, login_id: u === 's4' ? 'login4' : `login${101 + i}`, canvas_user_id: undefined, created_by_sis: undefined, role: 'student', ...place,
   }));
   const desired: DesiredState = {
     accounts: [], terms: [], termOverrides: [], notes: [], users: desiredUsers,
