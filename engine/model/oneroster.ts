@@ -117,6 +117,29 @@ export interface OrEnrollment {
   sourceRow: number;
 }
 
+/**
+ * enrollments.csv by column: a large district has over a million rows, and the transform reads
+ * five fields of each. Classes, users and schools are given by their position in the snapshot's
+ * `classes`, `users` and `orgs` (-1: not there), so the transform finds them without a lookup.
+ * `SisSnapshot.enrollments` makes the records on first read (engine/model/lazy-records.ts).
+ */
+export interface OrEnrollmentColumns {
+  readonly count: number;
+  readonly classIndex: Int32Array;
+  readonly userIndex: Int32Array;
+  /** Index into `roles` of each row's role. */
+  readonly roleCode: Int32Array;
+  readonly roles: readonly string[];
+  /** 1 for a primary teacher. */
+  readonly primary: Uint8Array;
+  /** YYYY-MM-DD or '' */
+  readonly beginDate: readonly string[];
+  readonly endDate: readonly string[];
+  sourceFile(i: number): string;
+  readonly sourceRow: Int32Array;
+  record(i: number): OrEnrollment;
+}
+
 export interface SisSnapshot {
   /** `1.1` or `1.2`, from manifest.csv. */
   version: string;

@@ -3,7 +3,8 @@
  * Identifier formulas run here; two source records that build one id are an error naming both.
  */
 import { DataError, fromDiagnostics, type Diagnostic } from '../errors.js';
-import type { OrAcademicSession, OrClass, OrEnrollment, OrOrg, OrUser, SisSnapshot, SourceRow } from '../model/oneroster.js';
+import { orEnrollmentColumnsOf } from '../model/oneroster-enrollments.js';
+import type { OrAcademicSession, OrClass, OrOrg, OrUser, SisSnapshot, SourceRow } from '../model/oneroster.js';
 import type { AuthRule, Config, Template, UserFormulas } from '../policy/types.js';
 import { calendarDateToUtc } from '../util/dates.js';
 import { earlierRowsOfRepeatedIds } from '../util/repeats.js';
@@ -417,7 +418,8 @@ class Transformer {
 
   private enrollments(): DesiredEnrollment[] {
     const roleMap = this.config.rules.enrollments.roles;
-    const n = this.sis.enrollments.length;
+    const sis = orEnrollmentColumnsOf(this.sis);
+    const n = sis.count;
     // Sized once (a million rows: growing by push leaves copies behind), trimmed after the loop.
     const candidates = new Array<DesiredEnrollment>(n);
     let k = 0;
@@ -425,56 +427,49 @@ class Transformer {
     const sectionOf = new Int32Array(n);
     const userOf = new Int32Array(n);
     const roleCodeOf = new Int32Array(n);
+    // Per class, per user and per (OneRoster role, primary) of the snapshot, found once rather than per row.
+    const placementByClass = this.sis.classes.map((c) => this.placementOf.get(c.sourcedId));
+    const desiredUserByUser = Int32Array.from(this.sis.users, (u) => this.userOrdinalOf.get(u.sourcedId) ?? -1);
     const roles = new Ordinals();
-    // canvasRole, remembered per OneRoster role (and the secondary-teacher rule).
-    const byRole = new Map<string, string | null>();
-    const secondary = 'teacher:secondary' in roleMap ? roleMap['teacher:secondary'] ?? null : undefined;
-    const roleOf = (e: OrEnrollment): string | null => {
-      if (secondary !== undefined && e.role === 'teacher' && !e.primary) return secondary;
-      let role = byRole.get(e.role);
-      if (role === undefined) byRole.set(e.role, (role = canvasRole(e.role === 'teacher' ? { ...e, primary: true } : e, roleMap)));
-      return role;
-    };
+    const canvasRoles = sis.roles.flatMap((role) => [canvasRole(role, false, roleMap), canvasRole(role, true, roleMap)]);
+    const canvasRoleCodes = canvasRoles.map((role) => (role === null ? -1 : roles.of(role)));
     const statusOf = this.enrollmentStatusCache();
     let unmapped = 0;
-    // Exports list enrollments class by class: the class, role and end date of the row above are
-    // the likely ones, so their lookups are remembered from row to row.
-    let lastClass: string | null = null;
-    let lastPlacement: { course: DesiredCourse; section: DesiredSection; ordinal: number } | undefined;
-    let lastRole: string | null = null;
-    let lastRoleCode = -1;
+    // Exports list enrollments class by class: the class, end date and term of the row above are
+    // the likely ones, so they are remembered from row to row.
+    let lastClass = -2;
+    let placement: { course: DesiredCourse; section: DesiredSection; ordinal: number } | undefined;
     let lastEnd: string | null = null;
     let lastTerm: string | null | undefined;
     let lastStatus = '';
-    for (const e of this.sis.enrollments) {
-      if (e.classSourcedId !== lastClass) {
-        lastClass = e.classSourcedId;
-        lastPlacement = this.placementOf.get(lastClass);
+    for (let i = 0; i < n; i++) {
+      const classIndex = sis.classIndex[i]!;
+      if (classIndex !== lastClass) {
+        lastClass = classIndex;
+        placement = classIndex === -1 ? undefined : placementByClass[classIndex];
       }
-      const placement = lastPlacement;
-      const userOrdinal = this.userOrdinalOf.get(e.userSourcedId);
-      if (!placement || userOrdinal === undefined) continue;
-      const role = roleOf(e);
+      const userIndex = sis.userIndex[i]!;
+      const userOrdinal = userIndex === -1 ? -1 : desiredUserByUser[userIndex]!;
+      if (!placement || userOrdinal === -1) continue;
+      const roleKey = sis.roleCode[i]! * 2 + sis.primary[i]!;
+      const role = canvasRoles[roleKey]!;
       if (role === null) {
         unmapped++;
         continue;
       }
-      if (role !== lastRole) {
-        lastRole = role;
-        lastRoleCode = roles.of(role);
-      }
       const term = placement.course.term;
-      if (e.endDate !== lastEnd || term !== lastTerm) {
-        lastEnd = e.endDate;
+      const endDate = sis.endDate[i]!;
+      if (endDate !== lastEnd || term !== lastTerm) {
+        lastEnd = endDate;
         lastTerm = term;
-        lastStatus = statusOf(e, term);
+        lastStatus = statusOf(endDate, term);
       }
       sectionOf[k] = placement.ordinal;
       userOf[k] = userOrdinal;
-      roleCodeOf[k] = lastRoleCode;
+      roleCodeOf[k] = canvasRoleCodes[roleKey]!;
       candidates[k++] = {
         course_id: placement.course.course_id, section_id: placement.section.section_id, user_id: this.desiredUsers[userOrdinal]!.user_id, role,
-        status: lastStatus, account: placement.course.account, term, originFile: e.sourceFile, originRow: e.sourceRow,
+        status: lastStatus, account: placement.course.account, term, originFile: sis.sourceFile(i), originRow: sis.sourceRow[i]!,
       };
     }
     candidates.length = k;
@@ -483,14 +478,14 @@ class Transformer {
   }
 
   /** enrollmentStatus, remembered per term and end date (a district has a few dozen distinct end dates). */
-  private enrollmentStatusCache(): (e: OrEnrollment, termId: string | null) => string {
+  private enrollmentStatusCache(): (endDate: string, termId: string | null) => string {
     const byTerm = new Map<string | null, Map<string, string>>();
-    return (e, termId) => {
-      if (!e.endDate) return this.enrollmentStatus(e, termId);
+    return (endDate, termId) => {
+      if (!endDate) return this.enrollmentStatus(endDate, termId);
       let byEnd = byTerm.get(termId);
       if (!byEnd) byTerm.set(termId, (byEnd = new Map()));
-      let status = byEnd.get(e.endDate);
-      if (status === undefined) byEnd.set(e.endDate, (status = this.enrollmentStatus(e, termId)));
+      let status = byEnd.get(endDate);
+      if (status === undefined) byEnd.set(endDate, (status = this.enrollmentStatus(endDate, termId)));
       return status;
     };
   }
@@ -499,10 +494,10 @@ class Transformer {
    * Enrollment activeness comes from dates, not record status (1EdTech FAQ, reference §1.4). The
    * PowerSchool exit-date problem: an end date close to the term end means "stayed to the end".
    */
-  private enrollmentStatus(e: OrEnrollment, termId: string | null): string {
+  private enrollmentStatus(endDate: string, termId: string | null): string {
     const { ended, alignToTermEndWithinDays, endDateConvention } = this.config.enrollmentDates;
-    if (!e.endDate || ended === 'active') return 'active';
-    const endDay = endDateConvention === 'inclusive' ? addDays(e.endDate, 1) : e.endDate;
+    if (!endDate || ended === 'active') return 'active';
+    const endDay = endDateConvention === 'inclusive' ? addDays(endDate, 1) : endDate;
     if (alignToTermEndWithinDays !== null && termId) {
       const termEnd = this.termEndDay.get(termId);
       if (termEnd && Math.abs(daysBetween(endDay, termEnd)) <= alignToTermEndWithinDays) return 'active';
@@ -547,9 +542,10 @@ function mergeSameIdentity(
   return candidates.filter((_, k) => dropped[k] === 0);
 }
 
-function canvasRole(e: OrEnrollment, roles: Record<string, string | null>): string | null {
-  if (e.role === 'teacher' && !e.primary && 'teacher:secondary' in roles) return roles['teacher:secondary'] ?? null;
-  return e.role in roles ? roles[e.role] ?? null : null;
+/** The Canvas role of a OneRoster role (`teacher:secondary` is a teacher who is not primary), or null when not synced. */
+function canvasRole(role: string, primary: boolean, roles: Record<string, string | null>): string | null {
+  if (role === 'teacher' && !primary && 'teacher:secondary' in roles) return roles['teacher:secondary'] ?? null;
+  return role in roles ? roles[role] ?? null : null;
 }
 
 function buildUser(u: OrUser, ctx: Record<string, unknown>, f: UserFormulas, userId: string, loginId: string, account: string | null): DesiredUser {

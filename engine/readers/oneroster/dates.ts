@@ -13,8 +13,11 @@ type DateOrder = 'iso' | 'dayFirst' | 'monthFirst' | 'eitherWay' | 'ambiguous';
 
 type ParsedDate = { ok: true; iso: string; order: DateOrder; monthFirstIso: string } | { ok: false; reason: string };
 
+/** Writes a settled date into the record (or the column) that holds it. */
+type DateSetter = (field: string, iso: string) => void;
+
 interface PendingAmbiguousDate {
-  target: Record<string, unknown> | null;
+  assign: DateSetter | null;
   field: string;
   monthFirstIso: string;
 }
@@ -69,7 +72,17 @@ export class DateCells {
 
   /** Ties the ambiguous dates read since the last call to the record that holds them. */
   attach(record: object): void {
-    for (let k = this.pending.length - this.unattached; k < this.pending.length; k++) this.pending[k]!.target = record as Record<string, unknown>;
+    if (this.unattached > 0) this.attachWith((field, iso) => { (record as Record<string, unknown>)[field] = iso; });
+  }
+
+  /** Whether the row read last holds ambiguous dates (attach them, or drop them). */
+  hasUnattached(): boolean {
+    return this.unattached > 0;
+  }
+
+  /** Ties the ambiguous dates read since the last call to whatever `assign` writes (a row of columns). */
+  attachWith(assign: DateSetter): void {
+    for (let k = this.pending.length - this.unattached; k < this.pending.length; k++) this.pending[k]!.assign = assign;
     this.unattached = 0;
   }
 
@@ -82,7 +95,7 @@ export class DateCells {
   /** Decides the ambiguous dates from the file's evidence and reports how slash dates were read. */
   settle(): void {
     const monthFirst = this.monthFirstExample !== '' && this.dayFirstExample === '';
-    if (monthFirst) for (const p of this.pending) if (p.target) p.target[p.field] = p.monthFirstIso;
+    if (monthFirst) for (const p of this.pending) if (p.assign) p.assign(p.field, p.monthFirstIso);
     for (const s of this.stats.values()) this.reportColumn(s, monthFirst);
   }
 
@@ -100,7 +113,7 @@ export class DateCells {
       s.firstAmbiguousLine = rowNumberOf(this.sheet.table, i);
       s.firstAmbiguous = raw;
     }
-    this.pending.push({ target: null, field: col.name, monthFirstIso: parsed.monthFirstIso });
+    this.pending.push({ assign: null, field: col.name, monthFirstIso: parsed.monthFirstIso });
     this.unattached++;
   }
 

@@ -1,10 +1,14 @@
-/** enrollments.csv: the big one. One loop, indexes bound once, ids interned to their records. */
-import type { OrClass, OrEnrollment, OrOrg, OrUser } from '../../model/oneroster.js';
+/**
+ * enrollments.csv: the big one. One loop, indexes bound once, and the result kept as columns
+ * (OrEnrollmentColumns): a large district's million enrollments cost a few typed arrays instead
+ * of a million records.
+ */
+import type { OrClass, OrEnrollmentColumns, OrOrg, OrUser } from '../../model/oneroster.js';
 import { rowNumberOf } from '../../util/csv.js';
 import { readBoolean, requiredCell } from './cells.js';
 import { DateCells } from './dates.js';
 import { forEachLiveRow } from './live-rows.js';
-import { mergeDuplicateEnrollments } from './merge-enrollments.js';
+import { mergeDuplicateEnrollments, type EnrollmentRows } from './merge-enrollments.js';
 import type { Problems } from './problems.js';
 import { danglingReference, dependsOnDeleted } from './references.js';
 import { RecentLookup, Registry } from './registry.js';
@@ -13,8 +17,13 @@ import { ENROLLMENT_ROLES, readEnum } from './vocabularies.js';
 
 export function readEnrollments(
   sheet: Sheet | null, classes: Registry<OrClass>, users: Registry<OrUser>, orgs: Registry<OrOrg>, problems: Problems,
-): OrEnrollment[] {
-  if (!sheet || !sheet.usable) return [];
+): OrEnrollmentColumns {
+  const rows = enrollmentRows(sheet && sheet.usable ? sheet.table.rowCount : 0);
+  if (sheet && sheet.usable) readRows(sheet, classes, users, orgs, problems, rows);
+  return columnsOf(rows, sheet?.file ?? 'enrollments.csv', classes, users, orgs);
+}
+
+function readRows(sheet: Sheet, classes: Registry<OrClass>, users: Registry<OrUser>, orgs: Registry<OrOrg>, problems: Problems, rows: EnrollmentRows): void {
   const registry = new Registry<{ sourcedId: string }>(sheet.file, true);
   const what = 'enrollment';
   const classCol = columnOf(sheet, 'classSourcedId');
@@ -28,16 +37,12 @@ export function readEnrollments(
   const classGone = dependsOnDeleted(what, classes.file);
   const userGone = dependsOnDeleted(what, users.file);
   const schoolGone = dependsOnDeleted(what, orgs.file);
-  // Sized once (a million rows: growing by push leaves copies behind), trimmed after the loop.
-  const enrollments = new Array<OrEnrollment>(sheet.table.rowCount);
-  let count = 0;
-  // Class and user ordinals per enrollment, for the duplicate merge (numbers, not string keys).
   const classLookup = new RecentLookup(classes);
   const userLookup = new RecentLookup(users);
   const schoolLookup = new RecentLookup(orgs);
-  const classOrdinals = new Int32Array(sheet.table.rowCount);
-  const userOrdinals = new Int32Array(sheet.table.rowCount);
+  const roleCodes = new Map<string, number>();
   const file = sheet.file;
+  let count = 0;
 
   forEachLiveRow(sheet, registry, problems, what, (row, i, id) => {
     const classId = requiredCell(sheet, row, i, classCol, problems, what);
@@ -69,16 +74,57 @@ export function readEnrollments(
       else if (schoolWhy === 'deleted') problems.repeat(schoolGone, file, line, schoolCol.name, schoolId);
       return;
     }
-    const enrollment: OrEnrollment = {
-      sourcedId: id, classSourcedId: classes.idAt(classOrdinal), schoolSourcedId: orgs.idAt(schoolOrdinal),
-      userSourcedId: users.idAt(userOrdinal), role, primary, beginDate, endDate, sourceFile: file, sourceRow: rowNumberOf(sheet.table, i),
-    };
-    dates.attach(enrollment);
-    classOrdinals[count] = classOrdinal;
-    userOrdinals[count] = userOrdinal;
-    enrollments[count++] = enrollment;
+    const k = count++;
+    rows.classIndex[k] = classOrdinal;
+    rows.userIndex[k] = userOrdinal;
+    rows.schoolIndex[k] = schoolOrdinal;
+    let roleCode = roleCodes.get(role);
+    if (roleCode === undefined) roleCodes.set(role, (roleCode = rows.roles.push(role) - 1));
+    rows.roleCode[k] = roleCode;
+    rows.primary[k] = primary ? 1 : 0;
+    rows.beginDate[k] = beginDate;
+    rows.endDate[k] = endDate;
+    rows.sourcedId[k] = id;
+    rows.sourceRow[k] = rowNumberOf(sheet.table, i);
+    if (dates.hasUnattached()) dates.attachWith((field, iso) => { (field === beginCol.name ? rows.beginDate : rows.endDate)[k] = iso; });
   });
-  enrollments.length = count;
+  rows.count = count;
   dates.settle(); // before merging: settling can still change beginDate/endDate
-  return mergeDuplicateEnrollments(enrollments, classOrdinals, userOrdinals, sheet, problems);
+  mergeDuplicateEnrollments(rows, file, problems);
+}
+
+/** Rows sized once for the whole file (a million rows: growing by push leaves copies behind). */
+function enrollmentRows(capacity: number): EnrollmentRows {
+  return {
+    count: 0, classIndex: new Int32Array(capacity), userIndex: new Int32Array(capacity), schoolIndex: new Int32Array(capacity),
+    roleCode: new Int32Array(capacity), roles: [], primary: new Uint8Array(capacity),
+    beginDate: new Array<string>(capacity), endDate: new Array<string>(capacity), sourcedId: new Array<string>(capacity), sourceRow: new Int32Array(capacity),
+  };
+}
+
+function columnsOf(rows: EnrollmentRows, file: string, classes: Registry<OrClass>, users: Registry<OrUser>, orgs: Registry<OrOrg>): OrEnrollmentColumns {
+  const n = rows.count;
+  const trim = <T extends string[]>(a: T): T => { a.length = n; return a; };
+  const classIndex = rows.classIndex.slice(0, n);
+  const userIndex = rows.userIndex.slice(0, n);
+  const schoolIndex = rows.schoolIndex.slice(0, n);
+  const roleCode = rows.roleCode.slice(0, n);
+  const primary = rows.primary.slice(0, n);
+  const beginDate = trim(rows.beginDate);
+  const endDate = trim(rows.endDate);
+  const sourcedId = trim(rows.sourcedId);
+  const sourceRow = rows.sourceRow.slice(0, n);
+  const { roles } = rows;
+  // Only the record lists: not the registries' id indexes.
+  const classList = classes.list;
+  const userList = users.list;
+  const orgList = orgs.list;
+  return {
+    count: n, classIndex, userIndex, roleCode, roles, primary, beginDate, endDate, sourceRow, sourceFile: () => file,
+    record: (i) => ({
+      sourcedId: sourcedId[i]!, classSourcedId: classList[classIndex[i]!]!.sourcedId, schoolSourcedId: orgList[schoolIndex[i]!]!.sourcedId,
+      userSourcedId: userList[userIndex[i]!]!.sourcedId, role: roles[roleCode[i]!]!, primary: primary[i] === 1,
+      beginDate: beginDate[i]!, endDate: endDate[i]!, sourceFile: file, sourceRow: sourceRow[i]!,
+    }),
+  };
 }

@@ -17,6 +17,7 @@
  * of its own beside it.
  */
 import type { SisSnapshot } from '../../model/oneroster.js';
+import { withOrEnrollmentColumns } from '../../model/oneroster-enrollments.js';
 import { readAcademicSessions } from './academic-sessions.js';
 import { readClasses } from './classes.js';
 import {
@@ -74,7 +75,7 @@ export async function readOneRoster(path: string, options: ReadOneRosterOptions 
 
   problems.throwIfErrors();
   const digest = digestOf(pkg.loaded); // each file was hashed as it was read
-  return {
+  const snapshot: SisSnapshot = {
     version,
     origin: path,
     orgs: orgs.records(),
@@ -82,8 +83,10 @@ export async function readOneRoster(path: string, options: ReadOneRosterOptions 
     courses: courses.records(),
     classes: classes.records(),
     users: users.records(),
-    enrollments,
+    enrollments: [],
     warnings: problems.finishWarnings(),
     digest,
   };
+  withOrEnrollmentColumns(snapshot, enrollments);
+  return snapshot;
 }

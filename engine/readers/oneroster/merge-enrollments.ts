@@ -1,14 +1,27 @@
 /** Duplicate enrollments (one row per term for a year-long class) merged into one per user, class and role. */
-import type { OrEnrollment } from '../../model/oneroster.js';
-import { rows, type Problems, type RepeatedWarning } from './problems.js';
+import { rows as rowsOf, type Problems, type RepeatedWarning } from './problems.js';
 import { countingSort, identityOrder } from '../../util/row-order.js';
-import type { Sheet } from './sheet.js';
 
 const DUPLICATE_ENROLLMENTS: RepeatedWarning = {
   code: 'oneroster.duplicate-enrollment',
-  message: (n, example) => `${rows(n, 'repeats', 'repeat')} an earlier enrollment of the same user in the same class with the same role (first: "${example}"); each group was merged into one enrollment spanning the earliest beginDate to the latest endDate`,
+  message: (n, example) => `${rowsOf(n, 'repeats', 'repeat')} an earlier enrollment of the same user in the same class with the same role (first: "${example}"); each group was merged into one enrollment spanning the earliest beginDate to the latest endDate`,
   hint: 'Usually harmless: many SIS export one row per term. Nothing to do unless the dates look wrong.',
 };
+
+/** The enrollments read so far, by column; rows [0, count) are filled. */
+export interface EnrollmentRows {
+  count: number;
+  classIndex: Int32Array;
+  userIndex: Int32Array;
+  schoolIndex: Int32Array;
+  roleCode: Int32Array;
+  roles: string[];
+  primary: Uint8Array;
+  beginDate: string[];
+  endDate: string[];
+  sourcedId: string[];
+  sourceRow: Int32Array;
+}
 
 /**
  * Real exports emit one row per term for a year-long class. Keep one enrollment per
@@ -19,25 +32,27 @@ const DUPLICATE_ENROLLMENTS: RepeatedWarning = {
  * Groups are found by sorting row indexes on (user, class) ordinals with two counting sorts:
  * linear, sequential in memory, and no quadratic case when one user sits in thousands of classes.
  */
-export function mergeDuplicateEnrollments(
-  enrollments: OrEnrollment[], classOrdinals: Int32Array, userOrdinals: Int32Array, sheet: Sheet, problems: Problems,
-): OrEnrollment[] {
-  const n = enrollments.length;
-  const classKeys = classOrdinals.subarray(0, n);
-  const userKeys = userOrdinals.subarray(0, n);
+export function mergeDuplicateEnrollments(rows: EnrollmentRows, file: string, problems: Problems): void {
+  const n = rows.count;
+  const classKeys = rows.classIndex.subarray(0, n);
+  const userKeys = rows.userIndex.subarray(0, n);
   const order = stableSortByUserThenClass(classKeys, userKeys);
-  const result = enrollments.slice();
+  // The row that holds position k's data (a later row when it won its group).
+  let holder: Int32Array | null = null;
   let dropped: Uint8Array | null = null;
   for (let a = 0; a < n; ) {
     const head = order[a]!;
     let b = a + 1;
     while (b < n && userKeys[order[b]!] === userKeys[head] && classKeys[order[b]!] === classKeys[head]) b++;
-    if (b - a > 1) dropped = mergeGroup(result, order, a, b, dropped ?? new Uint8Array(n));
+    if (b - a > 1) {
+      holder ??= identityOrder(n);
+      dropped = mergeGroup(rows, order, a, b, holder, dropped ?? new Uint8Array(n));
+    }
     a = b;
   }
-  if (dropped === null) return result;
-  reportMergedEnrollments(enrollments, dropped, sheet, problems);
-  return result.filter((_, k) => dropped[k] === 0);
+  if (dropped === null || holder === null) return;
+  reportMergedEnrollments(rows, dropped, file, problems);
+  compact(rows, holder, dropped);
 }
 
 /** Row indexes ordered by user ordinal, then class ordinal, then file order. */
@@ -50,13 +65,13 @@ function stableSortByUserThenClass(classKeys: Int32Array, userKeys: Int32Array):
  * One (user, class) run, `order[a..b)` in file order. Rows with the same role merge into the
  * run's first row of that role; later ones are marked dropped. Runs are tiny (one row per term).
  */
-function mergeGroup(result: OrEnrollment[], order: Int32Array, a: number, b: number, dropped: Uint8Array): Uint8Array {
+function mergeGroup(rows: EnrollmentRows, order: Int32Array, a: number, b: number, holder: Int32Array, dropped: Uint8Array): Uint8Array {
   for (let x = a + 1; x < b; x++) {
     const later = order[x]!;
     for (let y = a; y < x; y++) {
       const first = order[y]!;
-      if (dropped[first] === 1 || result[first]!.role !== result[later]!.role) continue;
-      result[first] = mergedEnrollment(result[first]!, result[later]!);
+      if (dropped[first] === 1 || rows.roleCode[first] !== rows.roleCode[later]) continue;
+      holder[first] = merged(rows, holder[first]!, holder[later]!);
       dropped[later] = 1;
       break;
     }
@@ -64,14 +79,15 @@ function mergeGroup(result: OrEnrollment[], order: Int32Array, a: number, b: num
   return dropped;
 }
 
-function mergedEnrollment(a: OrEnrollment, b: OrEnrollment): OrEnrollment {
-  const winner = startsFirst(a, b) ? a : b;
-  winner.endDate = laterEnd(a.endDate, b.endDate);
-  winner.primary = a.primary || b.primary;
+/** Merges rows p and q into the one that starts first; returns it. */
+function merged(rows: EnrollmentRows, p: number, q: number): number {
+  const winner = startsFirst(rows, p, q) ? p : q;
+  rows.endDate[winner] = laterEnd(rows.endDate[p]!, rows.endDate[q]!);
+  rows.primary[winner] = rows.primary[p]! | rows.primary[q]!;
   return winner;
 }
 
-function reportMergedEnrollments(enrollments: OrEnrollment[], dropped: Uint8Array, sheet: Sheet, problems: Problems): void {
+function reportMergedEnrollments(rows: EnrollmentRows, dropped: Uint8Array, file: string, problems: Problems): void {
   let count = 0;
   let first = -1;
   for (let k = 0; k < dropped.length; k++) {
@@ -80,13 +96,38 @@ function reportMergedEnrollments(enrollments: OrEnrollment[], dropped: Uint8Arra
     count++;
   }
   if (count === 0) return; // runs with the same user and class but different roles merge nothing
-  const e = enrollments[first]!;
-  problems.repeat(DUPLICATE_ENROLLMENTS, sheet.file, e.sourceRow, 'sourcedId', e.sourcedId, count);
+  problems.repeat(DUPLICATE_ENROLLMENTS, file, rows.sourceRow[first]!, 'sourcedId', rows.sourcedId[first]!, count);
 }
 
-function startsFirst(a: OrEnrollment, b: OrEnrollment): boolean {
-  if (a.beginDate !== b.beginDate) return a.beginDate < b.beginDate; // '' sorts first: an open start is the earliest
-  return a.sourcedId < b.sourcedId;
+/**
+ * Keeps the rows not dropped, in place and in order, each with its holder's data. A holder is
+ * never an earlier row (a group's winner takes the place of its first row), so no row is
+ * overwritten before it is copied.
+ */
+function compact(rows: EnrollmentRows, holder: Int32Array, dropped: Uint8Array): void {
+  let j = 0;
+  for (let k = 0; k < rows.count; k++) {
+    if (dropped[k] === 1) continue;
+    const h = holder[k]!;
+    rows.classIndex[j] = rows.classIndex[h]!;
+    rows.userIndex[j] = rows.userIndex[h]!;
+    rows.schoolIndex[j] = rows.schoolIndex[h]!;
+    rows.roleCode[j] = rows.roleCode[h]!;
+    rows.primary[j] = rows.primary[h]!;
+    rows.beginDate[j] = rows.beginDate[h]!;
+    rows.endDate[j] = rows.endDate[h]!;
+    rows.sourcedId[j] = rows.sourcedId[h]!;
+    rows.sourceRow[j] = rows.sourceRow[h]!;
+    j++;
+  }
+  rows.count = j;
+}
+
+function startsFirst(rows: EnrollmentRows, p: number, q: number): boolean {
+  const a = rows.beginDate[p]!;
+  const b = rows.beginDate[q]!;
+  if (a !== b) return a < b; // '' sorts first: an open start is the earliest
+  return rows.sourcedId[p]! < rows.sourcedId[q]!;
 }
 
 function laterEnd(a: string, b: string): string {
