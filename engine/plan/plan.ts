@@ -8,6 +8,7 @@ import { ACTIONS, PLAN_FORMAT_VERSION, type Operation, type Plan, type PlanInput
 import { BY_SIS, enrollmentColumnsOf } from '../model/enrollment-columns.js';
 import type { Config } from '../policy/types.js';
 import type { DesiredState } from './desired.js';
+import { desiredEnrollmentColumnsOf } from './desired-enrollments.js';
 import { PlanBuilder } from './diff/common.js';
 import { diffEnrollments } from './diff/enrollments.js';
 import { diffAccounts, diffCourses, diffSections, diffTerms, structureScope } from './diff/structure.js';
@@ -23,10 +24,11 @@ export function computePlan(desired: DesiredState, actual: CanvasState, config: 
   diffCourses(desired, actual, config, builder, scope);
   diffSections(desired, actual, config, builder, scope);
   const users = diffUsers(desired.users, actual, config, builder);
-  diffEnrollments(desired.enrollments, actual, config, builder, users, scope);
+  const desiredEnrollments = desiredEnrollmentColumnsOf(desired);
+  diffEnrollments(desiredEnrollments, actual, config, builder, users, scope);
 
   const { operations, risks } = sortOperations(builder);
-  const counts = entityCounts(desired, actual);
+  const counts = entityCounts(desired, desiredEnrollments.count, actual);
   const verdict = evaluateGuards(config.guards, operations, risks, counts);
   return {
     formatVersion: PLAN_FORMAT_VERSION,
@@ -107,7 +109,7 @@ export function summarise(operations: readonly Operation[]): Summary {
   return summary;
 }
 
-function entityCounts(desired: DesiredState, actual: CanvasState): Plan['counts'] {
+function entityCounts(desired: DesiredState, desiredEnrollments: number, actual: CanvasState): Plan['counts'] {
   const counts: Plan['counts'] = {};
   const put = (entity: EntityName, desiredCount: number, records: { created_by_sis?: boolean; status: string }[]) => {
     let managed = 0;
@@ -123,7 +125,7 @@ function entityCounts(desired: DesiredState, actual: CanvasState): Plan['counts'
   const live = enrollments.status.values.map((s) => s !== 'deleted');
   let managedEnrollments = 0;
   for (let i = 0; i < enrollments.count; i++) if (enrollments.createdBySis[i] === BY_SIS && live[enrollments.status.codes[i]!]) managedEnrollments++;
-  counts.enrollments = { desired: desired.enrollments.length, canvasManaged: managedEnrollments, canvasTotal: enrollments.count };
+  counts.enrollments = { desired: desiredEnrollments, canvasManaged: managedEnrollments, canvasTotal: enrollments.count };
   return counts;
 }
 

@@ -4,11 +4,11 @@
  */
 import { DataError, fromDiagnostics, type Diagnostic } from '../errors.js';
 import { orEnrollmentColumnsOf } from '../model/oneroster-enrollments.js';
+import { withDesiredEnrollmentColumns, type DesiredEnrollmentColumns, type Placement } from './desired-enrollments.js';
 import type { OrAcademicSession, OrClass, OrOrg, OrUser, SisSnapshot, SourceRow } from '../model/oneroster.js';
 import type { AuthRule, Config, Template, UserFormulas } from '../policy/types.js';
 import { calendarDateToUtc } from '../util/dates.js';
 import { earlierRowsOfRepeatedIds } from '../util/repeats.js';
-import { Ordinals } from './keys.js';
 import type {
   DesiredAccount, DesiredCourse, DesiredEnrollment, DesiredSection, DesiredState, DesiredTerm, DesiredTermOverride, DesiredUser,
 } from './desired.js';
@@ -92,6 +92,8 @@ class Transformer {
   private readonly termOf = new Map<string, DesiredTerm>();
   /** OneRoster class sourcedId → its Canvas course and section (and the section's position). */
   private readonly placementOf = new Map<string, { course: DesiredCourse; section: DesiredSection; ordinal: number }>();
+  /** By section ordinal: where an enrollment in that section goes. */
+  private readonly placements: Placement[] = [];
   /** Canvas term_id → the SIS's exclusive end day (YYYY-MM-DD), for the exit-date alignment. */
   private readonly termEndDay = new Map<string, string>();
   /** OneRoster user sourcedId → position of the desired user in `desiredUsers`. */
@@ -126,7 +128,9 @@ class Transformer {
     const enrollments = this.enrollments();
     if (!this.exact && !this.registries.every((r) => r.clean())) return null;
     if (this.problems.length > 0) throw fromDiagnostics(DataError, this.problems.slice(0, 50));
-    return { accounts, terms, termOverrides, courses, sections, users, enrollments, notes: this.notes };
+    const desired: DesiredState = { accounts, terms, termOverrides, courses, sections, users, enrollments: [], notes: this.notes };
+    withDesiredEnrollmentColumns(desired, enrollments);
+    return desired;
   }
 
   private registry(what: string, foldCase = false): IdRegistry {
@@ -296,6 +300,7 @@ class Transformer {
         origin: originOf(cls.source), account, term: term.term_id,
       };
       this.placementOf.set(cls.sourcedId, { course, section, ordinal: sections.length });
+      this.placements.push({ course_id: course.course_id, section_id: section.section_id, account: course.account, term: course.term });
       sections.push(section);
     }
     if (outOfTerm > 0) this.notes.push(`${outOfTerm} class(es) belong to no synced term and are not synced (scope.sessionTypes / scope.terms)`);
@@ -416,24 +421,29 @@ class Transformer {
     return rule ? rule.provider : this.config.authProviders.default;
   }
 
-  private enrollments(): DesiredEnrollment[] {
+  private enrollments(): DesiredEnrollmentColumns {
     const roleMap = this.config.rules.enrollments.roles;
     const sis = orEnrollmentColumnsOf(this.sis);
     const n = sis.count;
-    // Sized once (a million rows: growing by push leaves copies behind), trimmed after the loop.
-    const candidates = new Array<DesiredEnrollment>(n);
-    let k = 0;
-    // Canvas identity of each candidate (section + user + role), as numbers, for the duplicate check.
-    const sectionOf = new Int32Array(n);
+    // Sized once for every SIS row; the rows kept are [0, k).
+    const placementOf = new Int32Array(n);
     const userOf = new Int32Array(n);
-    const roleCodeOf = new Int32Array(n);
+    const roleOf = new Int32Array(n);
+    const statusOf = new Uint8Array(n);
+    const sisRowOf = new Int32Array(n);
+    let k = 0;
     // Per class, per user and per (OneRoster role, primary) of the snapshot, found once rather than per row.
     const placementByClass = this.sis.classes.map((c) => this.placementOf.get(c.sourcedId));
     const desiredUserByUser = Int32Array.from(this.sis.users, (u) => this.userOrdinalOf.get(u.sourcedId) ?? -1);
-    const roles = new Ordinals();
-    const canvasRoles = sis.roles.flatMap((role) => [canvasRole(role, false, roleMap), canvasRole(role, true, roleMap)]);
-    const canvasRoleCodes = canvasRoles.map((role) => (role === null ? -1 : roles.of(role)));
-    const statusOf = this.enrollmentStatusCache();
+    const roles: string[] = [];
+    const canvasRoleCodes = sis.roles.flatMap((role) => [false, true].map((primary) => {
+      const canvas = canvasRole(role, primary, roleMap);
+      if (canvas === null) return -1;
+      const code = roles.indexOf(canvas);
+      return code === -1 ? roles.push(canvas) - 1 : code;
+    }));
+    const statuses: string[] = [];
+    const statusCodeOf = this.enrollmentStatusCache(statuses);
     let unmapped = 0;
     // Exports list enrollments class by class: the class, end date and term of the row above are
     // the likely ones, so they are remembered from row to row.
@@ -441,7 +451,7 @@ class Transformer {
     let placement: { course: DesiredCourse; section: DesiredSection; ordinal: number } | undefined;
     let lastEnd: string | null = null;
     let lastTerm: string | null | undefined;
-    let lastStatus = '';
+    let lastStatus = 0;
     for (let i = 0; i < n; i++) {
       const classIndex = sis.classIndex[i]!;
       if (classIndex !== lastClass) {
@@ -451,9 +461,8 @@ class Transformer {
       const userIndex = sis.userIndex[i]!;
       const userOrdinal = userIndex === -1 ? -1 : desiredUserByUser[userIndex]!;
       if (!placement || userOrdinal === -1) continue;
-      const roleKey = sis.roleCode[i]! * 2 + sis.primary[i]!;
-      const role = canvasRoles[roleKey]!;
-      if (role === null) {
+      const role = canvasRoleCodes[sis.roleCode[i]! * 2 + sis.primary[i]!]!;
+      if (role === -1) {
         unmapped++;
         continue;
       }
@@ -462,31 +471,39 @@ class Transformer {
       if (endDate !== lastEnd || term !== lastTerm) {
         lastEnd = endDate;
         lastTerm = term;
-        lastStatus = statusOf(endDate, term);
+        lastStatus = statusCodeOf(endDate, term);
       }
-      sectionOf[k] = placement.ordinal;
+      placementOf[k] = placement.ordinal;
       userOf[k] = userOrdinal;
-      roleCodeOf[k] = canvasRoleCodes[roleKey]!;
-      candidates[k++] = {
-        course_id: placement.course.course_id, section_id: placement.section.section_id, user_id: this.desiredUsers[userOrdinal]!.user_id, role,
-        status: lastStatus, account: placement.course.account, term, originFile: sis.sourceFile(i), originRow: sis.sourceRow[i]!,
-      };
+      roleOf[k] = role;
+      statusOf[k] = lastStatus;
+      sisRowOf[k] = i;
+      k++;
     }
-    candidates.length = k;
     if (unmapped > 0) this.notes.push(`${unmapped} enrollment(s) have a role that rules.enrollments.roles does not sync`);
-    return mergeSameIdentity(candidates, sectionOf, userOf, roleCodeOf, this.desiredUsers.length);
+    const count = mergeSameIdentity(k, placementOf, userOf, roleOf, statusOf, sisRowOf, statuses.indexOf('active'), this.desiredUsers.length);
+    return desiredColumns({
+      count, placement: placementOf.subarray(0, count), placements: this.placements, user: userOf.subarray(0, count), userIds: this.desiredUsers.map((u) => u.user_id),
+      role: roleOf.subarray(0, count), roles, status: statusOf.subarray(0, count), statuses,
+    }, sisRowOf.subarray(0, count), sis.sourceRow, sis.sourceFile);
   }
 
-  /** enrollmentStatus, remembered per term and end date (a district has a few dozen distinct end dates). */
-  private enrollmentStatusCache(): (endDate: string, termId: string | null) => string {
-    const byTerm = new Map<string | null, Map<string, string>>();
+  /**
+   * enrollmentStatus as a code into `statuses` (filled as statuses appear), remembered per term and
+   * end date (a district has a few dozen distinct end dates).
+   */
+  private enrollmentStatusCache(statuses: string[]): (endDate: string, termId: string | null) => number {
+    const byTerm = new Map<string | null, Map<string, number>>();
+    const codeOf = (status: string) => {
+      const code = statuses.indexOf(status);
+      return code === -1 ? statuses.push(status) - 1 : code;
+    };
     return (endDate, termId) => {
-      if (!endDate) return this.enrollmentStatus(endDate, termId);
       let byEnd = byTerm.get(termId);
       if (!byEnd) byTerm.set(termId, (byEnd = new Map()));
-      let status = byEnd.get(endDate);
-      if (status === undefined) byEnd.set(endDate, (status = this.enrollmentStatus(endDate, termId)));
-      return status;
+      let code = byEnd.get(endDate);
+      if (code === undefined) byEnd.set(endDate, (code = codeOf(this.enrollmentStatus(endDate, termId))));
+      return code;
     };
   }
 
@@ -511,11 +528,11 @@ class Transformer {
  * mapped to one Canvas role) become one: it keeps the first row's place, and is the first row
  * unless that one is not active and a later one is (active wins). Rows are grouped by user with a
  * counting sort (linear, and it reads memory in order), then compared within each user's few rows.
+ * The rows [0, n) are compacted in place; returns how many are kept.
  */
 function mergeSameIdentity(
-  candidates: DesiredEnrollment[], sectionOf: Int32Array, userOf: Int32Array, roleOf: Int32Array, userCount: number,
-): DesiredEnrollment[] {
-  const n = candidates.length;
+  n: number, sectionOf: Int32Array, userOf: Int32Array, roleOf: Int32Array, statusOf: Uint8Array, sisRowOf: Int32Array, active: number, userCount: number,
+): number {
   const starts = new Int32Array(userCount + 1);
   for (let k = 0; k < n; k++) starts[userOf[k]! + 1]!++;
   for (let u = 0; u < userCount; u++) starts[u + 1]! += starts[u]!;
@@ -531,15 +548,49 @@ function mergeSameIdentity(
       for (let y = from; y < x; y++) {
         const first = byUser[y]!;
         if (sectionOf[first] !== sectionOf[later] || roleOf[first] !== roleOf[later] || (dropped !== null && dropped[first] === 1)) continue;
-        const held = candidates[first]!;
-        if (held.status !== 'active' && candidates[later]!.status === 'active') candidates[first] = candidates[later]!;
+        // Same section, user and role: the later row's status and origin are all it could bring.
+        if (statusOf[first] !== active && statusOf[later] === active) {
+          statusOf[first] = active;
+          sisRowOf[first] = sisRowOf[later]!;
+        }
         (dropped ??= new Uint8Array(n))[later] = 1;
         break;
       }
     }
   }
-  if (dropped === null) return candidates;
-  return candidates.filter((_, k) => dropped[k] === 0);
+  if (dropped === null) return n;
+  let j = 0;
+  for (let k = 0; k < n; k++) {
+    if (dropped[k] === 1) continue;
+    sectionOf[j] = sectionOf[k]!;
+    userOf[j] = userOf[k]!;
+    roleOf[j] = roleOf[k]!;
+    statusOf[j] = statusOf[k]!;
+    sisRowOf[j] = sisRowOf[k]!;
+    j++;
+  }
+  return j;
+}
+
+/**
+ * The transform's enrollment columns with their records. Made outside the transform so the
+ * records' function keeps only what it reads, not the transform and its SIS snapshot.
+ */
+function desiredColumns(
+  columns: Omit<DesiredEnrollmentColumns, 'record'>, sisRowOf: Int32Array, sourceRow: Int32Array, sourceFile: (sisRow: number) => string,
+): DesiredEnrollmentColumns {
+  const { placement, placements, user, userIds, role, roles, status, statuses } = columns;
+  return {
+    ...columns,
+    record: (r): DesiredEnrollment => {
+      const p = placements[placement[r]!]!;
+      const row = sisRowOf[r]!;
+      return {
+        course_id: p.course_id, section_id: p.section_id, user_id: userIds[user[r]!]!, role: roles[role[r]!]!, status: statuses[status[r]!]!,
+        account: p.account, term: p.term, originFile: sourceFile(row), originRow: sourceRow[row]!,
+      };
+    },
+  };
 }
 
 /** The Canvas role of a OneRoster role (`teacher:secondary` is a teacher who is not primary), or null when not synced. */

@@ -30,6 +30,7 @@ describe('a generated district plans the same in memory and through the benchmar
   let inMemory: Plan;
   let fromCli: Plan;
   let planText: string;
+  let planInMemory: (desiredAsRecords: boolean) => Plan;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rosterops-scale-'));
@@ -40,7 +41,12 @@ describe('a generated district plans the same in memory and through the benchmar
     const asOf = config.asOf ?? todayIn(config.timezone);
     const sis = toSisSnapshot(generated.spec);
     const canvas = applyDrift(syncedCanvasState(sis, config, asOf), { pct: DRIFT, seed: SEED }).state;
-    inMemory = computePlan(transform(sis, config, asOf), canvas, config, { config: '', sis: '', canvas: '', asOf });
+    planInMemory = (desiredAsRecords) => {
+      const desired = transform(sis, config, asOf);
+      if (desiredAsRecords) expect(desired.enrollments.length).toBeGreaterThan(1000); // the first read makes the records
+      return computePlan(desired, canvas, config, { config: '', sis: '', canvas: '', asOf });
+    };
+    inMemory = planInMemory(false);
 
     const out = join(dir, 'plan.json');
     const r = runCli(['plan', '--config', POLICIES, '--sis', join(dir, 'oneroster'), '--canvas-snapshot', join(dir, 'canvas-snapshot'), '--format', 'json', '--out', out]);
@@ -68,5 +74,11 @@ describe('a generated district plans the same in memory and through the benchmar
     expect(JSON.stringify(fromCli.risks)).toBe(JSON.stringify(inMemory.risks));
     expect(fromCli.verdict).toEqual(inMemory.verdict);
     expect(fromCli.counts).toEqual(inMemory.counts);
+  });
+
+  it('plans the same from the desired enrollments as records as from the transform\'s columns', () => {
+    const fromRecords = planInMemory(true);
+    expect(fromRecords.planId).toBe(inMemory.planId);
+    expect(fromRecords.counts).toEqual(inMemory.counts);
   });
 });

@@ -7,7 +7,8 @@ import type { CanvasState } from '../../model/canvas.js';
 import { BY_HAND, BY_SIS, enrollmentColumnsOf, type CodedColumn, type EnrollmentColumns } from '../../model/enrollment-columns.js';
 import { Ordinals } from '../keys.js';
 import type { Config } from '../../policy/types.js';
-import { enrollmentOrigin, type DesiredEnrollment } from '../desired.js';
+import { enrollmentOrigin } from '../desired.js';
+import type { DesiredEnrollmentColumns } from '../desired-enrollments.js';
 import { importRow, operation, reasons, type PlanBuilder } from './common.js';
 import type { StructureScope } from './structure.js';
 import type { UserResolution } from './users.js';
@@ -24,7 +25,7 @@ function enrollmentRow(e: { course_id: string | null; section_id: string | null;
 }
 
 export function diffEnrollments(
-  desired: DesiredEnrollment[], actual: CanvasState, config: Config, plan: PlanBuilder, users: UserResolution, scope: StructureScope,
+  desired: DesiredEnrollmentColumns, actual: CanvasState, config: Config, plan: PlanBuilder, users: UserResolution, scope: StructureScope,
 ): void {
   const rule = config.rules.enrollments;
   const ownsStatus = rule.owns.includes('status');
@@ -32,19 +33,26 @@ export function diffEnrollments(
   const status = reported.status;
   const ids = new EnrollmentIdentities(reported, users);
   const wanted = new Uint8Array(ids.size);
-  for (const d of desired) {
-    const entry = ids.find(d.section_id, d.user_id, d.role);
+  // Each distinct section, user and role of the desired side is found once among Canvas's.
+  const sectionOf = desired.placements.map((p) => ids.sectionOrdinalOf(p.section_id));
+  const userOf = desired.userIds.map((u) => ids.userOrdinalOf(u));
+  const roleOf = desired.roles.map((r) => ids.roleOrdinalOf(r));
+  const activeStatus = desired.statuses.indexOf('active');
+  for (let i = 0; i < desired.count; i++) {
+    const entry = ids.findOrdinals(sectionOf[desired.placement[i]!]!, userOf[desired.user[i]!]!, roleOf[desired.role[i]!]!);
     if (entry !== -1) {
       wanted[entry] = 1;
-      // Most enrollments are active on both sides: nothing to do, and no need to look at the record.
-      if (d.status === 'active' && ids.activeBySis(entry)) continue;
+      // Most enrollments are active on both sides: nothing to do, and no need to look at either record.
+      if (desired.status[i] === activeStatus && ids.activeBySis(entry)) continue;
     }
     const held = entry === -1 ? -1 : ids.heldBy(entry);
     const reportedStatus = held === -1 ? null : status.values[status.codes[held]!]!;
+    const wantedStatus = desired.statuses[desired.status[i]!]!;
     if (reportedStatus === null || reportedStatus === 'deleted') {
       // Reports leave out concluded enrollments (§4.3), so "absent" may already be "concluded":
       // never create an enrollment only to end it.
-      if (d.status === 'completed' || d.status === 'deleted') continue;
+      if (wantedStatus === 'completed' || wantedStatus === 'deleted') continue;
+      const d = desired.record(i);
       plan.add(operation({
         entity: 'enrollments', action: 'create', key: keyOf(d.section_id, d.user_id, d.role),
         canvasId: held === -1 ? undefined : reported.record(held).canvas_enrollment_id,
@@ -55,9 +63,10 @@ export function diffEnrollments(
       continue;
     }
     const before = REPORT_TO_IMPORT[reportedStatus] ?? reportedStatus;
-    const statusDiffers = ownsStatus && before !== d.status;
+    const statusDiffers = ownsStatus && before !== wantedStatus;
     const adopt = reported.createdBySis[held] === BY_HAND;
     if (!statusDiffers && !adopt) continue;
+    const d = desired.record(i);
     plan.add(operation({
       entity: 'enrollments', action: adopt ? 'adopt' : 'update', key: keyOf(d.section_id, d.user_id, d.role),
       canvasId: reported.record(held).canvas_enrollment_id,
@@ -133,8 +142,6 @@ class EnrollmentIdentities {
   private readonly roleByUser: Int32Array;
   private readonly entryByUser: Int32Array;
   readonly size: number;
-  private lastSection: string | null = null;
-  private lastSectionOrdinal = -1;
 
   constructor(private readonly reported: EnrollmentColumns, private readonly resolution: UserResolution) {
     const n = reported.count;
@@ -230,13 +237,22 @@ class EnrollmentIdentities {
     return this.active[entry] === 1;
   }
 
-  /** Identity of a desired enrollment, or -1 when Canvas reports none with it. */
-  find(section: string, user: string, role: string): number {
-    const u = this.users.find(user);
-    if (u === -1) return -1;
-    const s = this.sectionOrdinal(section);
-    if (s === -1) return -1;
-    const r = this.roles.find(role);
+  /** Ordinals of a section, a SIS user id and a role among those Canvas reports; -1 when it reports none. */
+  sectionOrdinalOf(section: string): number {
+    return this.sections.find(section);
+  }
+
+  userOrdinalOf(user: string): number {
+    return this.users.find(user);
+  }
+
+  roleOrdinalOf(role: string): number {
+    return this.roles.find(role);
+  }
+
+  /** Identity with this section, user and role ordinal, or -1 when Canvas reports none with it. */
+  findOrdinals(s: number, u: number, r: number): number {
+    if (s === -1 || u === -1 || r === -1) return -1;
     for (let x = this.starts[u]!; x < this.starts[u + 1]!; x++) {
       if (this.sectionByUser[x] === s && this.roleByUser[x] === r) return this.entryByUser[x]!;
     }
@@ -258,15 +274,6 @@ class EnrollmentIdentities {
     const a = this.reported.record(i);
     const user = a.user_id || (a.canvas_user_id ? this.resolution.sisIdOfCanvasUser.get(a.canvas_user_id) : undefined);
     return user && a.section_id ? keyOf(a.section_id, user, a.role) : null;
-  }
-
-  /** Desired enrollments come section by section: the section of the previous call is the likely one. */
-  private sectionOrdinal(section: string): number {
-    if (section !== this.lastSection) {
-      this.lastSection = section;
-      this.lastSectionOrdinal = this.sections.find(section);
-    }
-    return this.lastSectionOrdinal;
   }
 }
 
