@@ -2,9 +2,9 @@
  * Composite keys without strings. An enrollment is identified by section + user + role; building
  * a `section|user|role` string per enrollment (twice a million of them in a large district) and
  * hashing it into a Map was most of the planner's time. Instead each part becomes a small number
- * (its ordinal) and enrollments are grouped by user ordinal (see transform.ts and
- * diff/enrollments.ts): no allocation per enrollment, and a tuple cannot be confused with another
- * one whose ids happen to contain the separator.
+ * (its ordinal) and enrollments are grouped by user ordinal (see diff/enrollments.ts; the
+ * transform numbers by position in its own lists): no allocation per enrollment, and a tuple
+ * cannot be confused with another one whose ids happen to contain the separator.
  */
 
 /** Strings → dense ordinals 0, 1, 2, … in order of first appearance. */

@@ -17,7 +17,7 @@ import { ENROLLMENT_TYPES } from '../model/canvas.js';
 import type {
   AccountRecord, CanvasState, Cell, CourseRecord, EnrollmentRecord, EnrollmentType, SectionRecord, TermOverrideRecord, TermRecord, UserRecord,
 } from '../model/canvas.js';
-import { BY_HAND, BY_SIS, UNSAID, withEnrollmentColumns, type CodedColumn, type EnrollmentColumns } from '../model/enrollment-columns.js';
+import { BY_HAND, BY_SIS, withEnrollmentColumns, type CodedColumn, type EnrollmentColumns } from '../model/enrollment-columns.js';
 import { rowNumberOf, type CsvColumn, type CsvColumns } from '../util/csv.js';
 import { toUtcInstant } from '../util/dates.js';
 import { openLazyZip } from '../util/lazy-zip.js';
@@ -638,7 +638,7 @@ function readEnrollments(cells: FileCells): EnrollmentColumns {
     if (role.codes[r] === 0) cells.required(r, c.role);
     if (status.codes[r] === 0) cells.required(r, c.status);
     const limits = cells.bool(r, c.limit_section_privileges);
-    limitsSection[r] = limits === undefined ? UNSAID : limits ? 1 : 0;
+    limitsSection[r] = limits === undefined ? BOOL_EMPTY : limits ? BOOL_TRUE : BOOL_FALSE;
     // An enrollment has no SIS id of its own: it is SIS-addressable through its user and course/section.
     const addressable = user.codes[r] !== 0 && (course.codes[r] !== 0 || section.codes[r] !== 0);
     createdBySis[r] = cells.createdBySis(r, createdBySisColumn, addressable) ? BY_SIS : BY_HAND;
@@ -660,7 +660,7 @@ function readEnrollments(cells: FileCells): EnrollmentColumns {
         canvas_enrollment_id: textOf(canvasEnrollment, r),
         role_id: textOf(roleId, r),
         base_role_type: textOf(baseRoleType, r),
-        limit_section_privileges: limits === UNSAID ? undefined : limits === 1,
+        limit_section_privileges: limits === BOOL_EMPTY ? undefined : limits === BOOL_TRUE,
         created_by_sis: createdBySis[r] === BY_SIS,
       };
     },

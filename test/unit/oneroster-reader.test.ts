@@ -787,3 +787,47 @@ describe('readOneRoster: properties', () => {
 function prefixKeys(files: Files, prefix: string): Files {
   return Object.fromEntries(Object.entries(files).map(([k, v]) => [prefix + k, v]));
 }
+
+describe('readOneRoster: enrollments.csv read once per distinct value', () => {
+  /** What reading gave: the records and warnings, or the errors. */
+  async function outcome(dir: string, cellByCell: boolean): Promise<unknown> {
+    try {
+      const s = await readOneRoster(dir, { cellByCell });
+      return { enrollments: s.enrollments, warnings: s.warnings };
+    } catch (err) {
+      expect(err).toBeInstanceOf(DataError);
+      return { errors: (err as DataError).diagnostics };
+    }
+  }
+
+  it('property: reads every file exactly as reading it cell by cell does (values, messages, slash dates)', async () => {
+    let read = 0;
+    // Mostly values a file can hold, sometimes one that needs a message (so that some files read whole).
+    const pick = (usual: string[], odd: string[]) => fc.oneof({ arbitrary: fc.constantFrom(...usual), weight: 40 }, { arbitrary: fc.constantFrom(...odd), weight: 1 });
+    const date = pick(['', '2024-08-20', '2025-06-10', ' 2024-08-20 ', '2024-08-20T00:00:00Z', '8/20/2024', '20/08/2024', '03/04/2025'], ['2024-13-01', 'soon']);
+    const row = fc.tuple(
+      pick(['', 'active', 'tobedeleted', 'Inactive'], ['bogus']),
+      pick(['alg1-p1', ' alg1-p1 '], ['nope', '']),
+      pick(['sch1', 'sch2'], ['ghost', '']),
+      pick(['t1', 's1', 'g1'], ['ghost', '']),
+      pick(['student', 'Teacher', 'aide', 'ext:mentor', ' student'], ['nope', '']),
+      pick(['', 'true', 'FALSE', 'false'], ['yes']),
+      date, date,
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 12 }), fc.nat(24), async (rows, repeatAt) => {
+        const enrollments = lines(HEADERS.enrollments, ...rows.map((r, i) => {
+          const [status, cls, school, user, role, primary, begin, end] = r;
+          const id = i === repeatAt && i > 0 ? 'e0' : `e${i}`; // sometimes a repeated sourcedId
+          return stringify([[id, status, '', cls, school, user, role, primary, begin, end]]).trimEnd();
+        }));
+        const dir = writeDir(clean11({ 'enrollments.csv': enrollments }));
+        const once = await outcome(dir, false);
+        if (!('errors' in (once as object))) read++;
+        expect(once).toEqual(await outcome(dir, true));
+      }),
+      { numRuns: 150 },
+    );
+    expect(read).toBeGreaterThan(40); // enough files read whole, not only rejected
+  });
+});

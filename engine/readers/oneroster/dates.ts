@@ -70,6 +70,16 @@ export class DateCells {
     return parsed.iso;
   }
 
+  /**
+   * A trimmed, non-empty cell as YYYY-MM-DD when it is written so (or as an ISO datetime), without
+   * reading it as a row's date; undefined when it needs `read` (a message, or a slash date to count).
+   */
+  isoOf(raw: string): string | undefined {
+    let parsed = this.cache.get(raw);
+    if (parsed === undefined) this.cache.set(raw, (parsed = parseDate(raw)));
+    return parsed.ok && parsed.order === 'iso' ? parsed.iso : undefined;
+  }
+
   /** Ties the ambiguous dates read since the last call to the record that holds them. */
   attach(record: object): void {
     if (this.unattached > 0) this.attachWith((field, iso) => { (record as Record<string, unknown>)[field] = iso; });

@@ -5,25 +5,27 @@
  */
 import type { OrClass, OrEnrollmentColumns, OrOrg, OrUser } from '../../model/oneroster.js';
 import { rowNumberOf } from '../../util/csv.js';
-import { readBoolean, requiredCell } from './cells.js';
+import { readBoolean, requiredCell, trimmed } from './cells.js';
 import { DateCells } from './dates.js';
-import { forEachLiveRow } from './live-rows.js';
+import { forEachLiveRowIndex, rowReader } from './live-rows.js';
 import { mergeDuplicateEnrollments, type EnrollmentRows } from './merge-enrollments.js';
 import type { Problems } from './problems.js';
 import { danglingReference, dependsOnDeleted } from './references.js';
 import { RecentLookup, Registry } from './registry.js';
-import { columnOf, type Sheet } from './sheet.js';
-import { ENROLLMENT_ROLES, readEnum } from './vocabularies.js';
+import { columnOf, type BoundColumn, type Sheet } from './sheet.js';
+import { ENROLLMENT_ROLES, readEnum, tokenOf } from './vocabularies.js';
 
 export function readEnrollments(
-  sheet: Sheet | null, classes: Registry<OrClass>, users: Registry<OrUser>, orgs: Registry<OrOrg>, problems: Problems,
+  sheet: Sheet | null, classes: Registry<OrClass>, users: Registry<OrUser>, orgs: Registry<OrOrg>, problems: Problems, cellByCell = false,
 ): OrEnrollmentColumns {
   const rows = enrollmentRows(sheet && sheet.usable ? sheet.table.rowCount : 0);
-  if (sheet && sheet.usable) readRows(sheet, classes, users, orgs, problems, rows);
+  if (sheet && sheet.usable) readRows(sheet, classes, users, orgs, problems, rows, cellByCell);
   return columnsOf(rows, sheet?.file ?? 'enrollments.csv', classes, users, orgs);
 }
 
-function readRows(sheet: Sheet, classes: Registry<OrClass>, users: Registry<OrUser>, orgs: Registry<OrOrg>, problems: Problems, rows: EnrollmentRows): void {
+function readRows(
+  sheet: Sheet, classes: Registry<OrClass>, users: Registry<OrUser>, orgs: Registry<OrOrg>, problems: Problems, rows: EnrollmentRows, cellByCell: boolean,
+): void {
   const registry = new Registry<{ sourcedId: string }>(sheet.file, true);
   const what = 'enrollment';
   const classCol = columnOf(sheet, 'classSourcedId');
@@ -44,7 +46,35 @@ function readRows(sheet: Sheet, classes: Registry<OrClass>, users: Registry<OrUs
   const file = sheet.file;
   let count = 0;
 
-  forEachLiveRow(sheet, registry, problems, what, (row, i, id) => {
+  // Each distinct value of a column is read once; a row any of whose values needs a message (or
+  // a slash date, counted per row) is read cell by cell below, exactly as a small file would be.
+  const classOf = perValue(sheet, classCol, (v) => nonNegative(classLookup.ordinalOf(v)));
+  const schoolOf = perValue(sheet, schoolCol, (v) => nonNegative(schoolLookup.ordinalOf(v)));
+  const userOf = perValue(sheet, userCol, (v) => nonNegative(userLookup.ordinalOf(v)));
+  const roleOf = perValue(sheet, roleCol, (v) => tokenOf(v, ENROLLMENT_ROLES) ?? undefined);
+  const primaryOf = perValue(sheet, primaryCol, (v) => (v === '' ? false : booleanOf(v)), true);
+  const beginOf = perValue(sheet, beginCol, (v) => (v === '' ? '' : dates.isoOf(v)), true);
+  const endOf = perValue(sheet, endCol, (v) => (v === '' ? '' : dates.isoOf(v)), true);
+  const rowAt = rowReader(sheet);
+
+  const keep = (i: number, id: string, classOrdinal: number, schoolOrdinal: number, userOrdinal: number, role: string, primary: boolean, beginDate: string, endDate: string) => {
+    const k = count++;
+    rows.classIndex[k] = classOrdinal;
+    rows.userIndex[k] = userOrdinal;
+    rows.schoolIndex[k] = schoolOrdinal;
+    let roleCode = roleCodes.get(role);
+    if (roleCode === undefined) roleCodes.set(role, (roleCode = rows.roles.push(role) - 1));
+    rows.roleCode[k] = roleCode;
+    rows.primary[k] = primary ? 1 : 0;
+    rows.beginDate[k] = beginDate;
+    rows.endDate[k] = endDate;
+    rows.sourcedId[k] = id;
+    rows.sourceRow[k] = rowNumberOf(sheet.table, i);
+    return k;
+  };
+
+  /** A row read cell by cell: every message about it, ambiguous dates noted. */
+  const readRow = (row: readonly string[], i: number, id: string) => {
     const classId = requiredCell(sheet, row, i, classCol, problems, what);
     const schoolId = requiredCell(sheet, row, i, schoolCol, problems, what);
     const userId = requiredCell(sheet, row, i, userCol, problems, what);
@@ -74,23 +104,62 @@ function readRows(sheet: Sheet, classes: Registry<OrClass>, users: Registry<OrUs
       else if (schoolWhy === 'deleted') problems.repeat(schoolGone, file, line, schoolCol.name, schoolId);
       return;
     }
-    const k = count++;
-    rows.classIndex[k] = classOrdinal;
-    rows.userIndex[k] = userOrdinal;
-    rows.schoolIndex[k] = schoolOrdinal;
-    let roleCode = roleCodes.get(role);
-    if (roleCode === undefined) roleCodes.set(role, (roleCode = rows.roles.push(role) - 1));
-    rows.roleCode[k] = roleCode;
-    rows.primary[k] = primary ? 1 : 0;
-    rows.beginDate[k] = beginDate;
-    rows.endDate[k] = endDate;
-    rows.sourcedId[k] = id;
-    rows.sourceRow[k] = rowNumberOf(sheet.table, i);
+    const k = keep(i, id, classOrdinal, schoolOrdinal, userOrdinal, role, primary, beginDate, endDate);
     if (dates.hasUnattached()) dates.attachWith((field, iso) => { (field === beginCol.name ? rows.beginDate : rows.endDate)[k] = iso; });
+  };
+
+  forEachLiveRowIndex(sheet, registry, problems, what, cellByCell ? (i, id) => readRow(rowAt(i), i, id) : (i, id) => {
+    const classOrdinal = classOf(i);
+    const schoolOrdinal = schoolOf(i);
+    const userOrdinal = userOf(i);
+    const role = roleOf(i);
+    const primary = primaryOf(i);
+    const beginDate = beginOf(i);
+    const endDate = endOf(i);
+    if (classOrdinal === undefined || schoolOrdinal === undefined || userOrdinal === undefined || role === undefined
+      || primary === undefined || beginDate === undefined || endDate === undefined) {
+      readRow(rowAt(i), i, id);
+      return;
+    }
+    keep(i, id, classOrdinal, schoolOrdinal, userOrdinal, role, primary, beginDate, endDate);
   });
   rows.count = count;
   dates.settle(); // before merging: settling can still change beginDate/endDate
   mergeDuplicateEnrollments(rows, file, problems);
+}
+
+/** true/false in any case; undefined for anything else (readBoolean then reports it). */
+function booleanOf(value: string): boolean | undefined {
+  const lower = value.toLowerCase();
+  return lower === 'true' ? true : lower === 'false' ? false : undefined;
+}
+
+function nonNegative(n: number): number | undefined {
+  return n === -1 ? undefined : n;
+}
+
+/**
+ * A column read once per distinct value: `read` gets the trimmed value (non-empty unless
+ * `empty` says the column may be empty) and gives what it means, or undefined when the row must
+ * be read cell by cell. An absent column reads as empty.
+ */
+function perValue<T>(sheet: Sheet, col: BoundColumn, read: (value: string) => T | undefined, empty = false): (i: number) => T | undefined {
+  if (col.index < 0) {
+    const absent = empty ? read('') : undefined;
+    return () => absent;
+  }
+  const { codes, values } = sheet.table.columns[col.index]!;
+  const known = new Uint8Array(values.length);
+  const meaning = new Array<T | undefined>(values.length);
+  return (i) => {
+    const code = codes[i]!;
+    if (known[code] === 0) {
+      const value = trimmed(values[code]!);
+      meaning[code] = value === '' && !empty ? undefined : read(value);
+      known[code] = 1;
+    }
+    return meaning[code];
+  };
 }
 
 /** Rows sized once for the whole file (a million rows: growing by push leaves copies behind). */

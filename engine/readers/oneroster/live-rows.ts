@@ -1,6 +1,6 @@
 /** The row loop every file shares: sourcedId present and unique, status honoured, then the file's own reading. */
 import { rowNumberOf, type CsvColumns } from '../../util/csv.js';
-import { cell, invalidValue, requiredCell, trimmed } from './cells.js';
+import { invalidValue, requiredCell, trimmed } from './cells.js';
 import { earlierRowsOfRepeatedIds } from '../../util/repeats.js';
 import { rows, type Problems, type RepeatedWarning } from './problems.js';
 import type { Registry } from './registry.js';
@@ -32,23 +32,29 @@ export function forEachLiveRow<T extends { sourcedId: string }>(
   sheet: Sheet, registry: Registry<T>, problems: Problems, what: string,
   visit: (row: readonly string[], i: number, id: string) => void,
 ): void {
+  const rowAt = rowReader(sheet);
+  forEachLiveRowIndex(sheet, registry, problems, what, (i, id) => visit(rowAt(i), i, id));
+}
+
+/**
+ * forEachLiveRow for a reader that reads the columns itself (enrollments.csv: a million rows,
+ * whose cells repeat, are read once per distinct value). `rowReader` gives a row when a message needs it.
+ */
+export function forEachLiveRowIndex<T extends { sourcedId: string }>(
+  sheet: Sheet, registry: Registry<T>, problems: Problems, what: string, visit: (i: number, id: string) => void,
+): void {
   const { table, file } = sheet;
   const idCol = columnOf(sheet, 'sourcedId');
   const statusCol = columnOf(sheet, 'status');
   const count = table.rowCount;
   const ids = idsOf(table, idCol.index);
   const earlierRows = earlierRowsOfRepeatedIds(ids);
-  const columns = table.columns;
-  const width = columns.length;
-  const row = new Array<string>(width).fill('');
+  const status = statusCol.index < 0 ? null : table.columns[statusCol.index]!;
+  let rowAt: ((i: number) => readonly string[]) | null = null;
   for (let i = 0; i < count; i++) {
-    for (let c = 0; c < width; c++) {
-      const column = columns[c]!;
-      row[c] = column.values[column.codes[i]!]!;
-    }
     const id = ids[i]!;
     if (id === '') {
-      requiredCell(sheet, row, i, idCol, problems, what);
+      requiredCell(sheet, (rowAt ??= rowReader(sheet))(i), i, idCol, problems, what);
       continue;
     }
     if (earlierRows !== null && earlierRows[i] !== -1) {
@@ -56,18 +62,32 @@ export function forEachLiveRow<T extends { sourcedId: string }>(
       registry.broken.add(id);
       continue;
     }
-    const status = readStatus(sheet, row, i, statusCol, problems);
-    if (status === 'invalid') {
+    const state = readStatus(sheet, status === null ? '' : trimmed(status.values[status.codes[i]!]!), i, statusCol, problems);
+    if (state === 'invalid') {
       registry.broken.add(id);
       continue;
     }
-    if (status === 'tobedeleted') {
+    if (state === 'tobedeleted') {
       registry.deleted.add(id);
       problems.repeat(TOBEDELETED_SKIPPED, file, rowNumberOf(table, i), 'status', id);
       continue;
     }
-    visit(row, i, id);
+    visit(i, id);
   }
+}
+
+/** Row i's cells, in one array refilled for each call. */
+export function rowReader(sheet: Sheet): (i: number) => readonly string[] {
+  const columns = sheet.table.columns;
+  const width = columns.length;
+  const row = new Array<string>(width).fill('');
+  return (i) => {
+    for (let c = 0; c < width; c++) {
+      const column = columns[c]!;
+      row[c] = column.values[column.codes[i]!]!;
+    }
+    return row;
+  };
 }
 
 /** The sourcedId of every row, trimmed as `cell` trims (once per distinct value). */
@@ -90,8 +110,7 @@ function reportDuplicateId(sheet: Sheet, i: number, first: number, id: string, p
   });
 }
 
-function readStatus(sheet: Sheet, row: readonly string[], i: number, col: BoundColumn, problems: Problems): 'active' | 'tobedeleted' | 'invalid' {
-  const value = cell(row, col.index);
+function readStatus(sheet: Sheet, value: string, i: number, col: BoundColumn, problems: Problems): 'active' | 'tobedeleted' | 'invalid' {
   if (value === '') {
     if (sheet.mode === 'delta') problems.repeat(STATUS_MISSING_IN_DELTA, sheet.file, rowNumberOf(sheet.table, i), 'status', '');
     return 'active';

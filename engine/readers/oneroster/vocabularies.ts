@@ -23,11 +23,17 @@ function vocabulary(tokens: Record<string, string>): Vocabulary {
 export function readEnum(sheet: Sheet, row: readonly string[], i: number, col: BoundColumn, vocab: Vocabulary, problems: Problems, what: string): string | null {
   const value = requiredCell(sheet, row, i, col, problems, what);
   if (value === null) return null;
-  const token = vocab.lookup.get(value) ?? vocab.lookup.get(value.toLowerCase());
-  if (token !== undefined) return token;
-  if (value.startsWith('ext:')) return value;
+  const token = tokenOf(value, vocab);
+  if (token !== null) return token;
   invalidValue(sheet, i, col, value, vocab.accepted, problems);
   return null;
+}
+
+/** The token a (trimmed, non-empty) value stands for, or null when the vocabulary does not have it. */
+export function tokenOf(value: string, vocab: Vocabulary): string | null {
+  const token = vocab.lookup.get(value) ?? vocab.lookup.get(value.toLowerCase());
+  if (token !== undefined) return token;
+  return value.startsWith('ext:') ? value : null;
 }
 
 export const ORG_TYPES = vocabulary({ department: 'department', school: 'school', district: 'district', local: 'local', state: 'state', national: 'national' });
