@@ -171,6 +171,15 @@ function enrollmentRows(capacity: number): EnrollmentRows {
   };
 }
 
+/**
+ * A function giving `file`, made apart from columnsOf: a closure there would share its context
+ * with `record` and keep every column alive for whoever keeps only the file name (the desired
+ * enrollments do, after the SIS snapshot is let go).
+ */
+function always(file: string): (i: number) => string {
+  return () => file;
+}
+
 function columnsOf(rows: EnrollmentRows, file: string, classes: Registry<OrClass>, users: Registry<OrUser>, orgs: Registry<OrOrg>): OrEnrollmentColumns {
   const n = rows.count;
   const trim = <T extends string[]>(a: T): T => { a.length = n; return a; };
@@ -189,7 +198,7 @@ function columnsOf(rows: EnrollmentRows, file: string, classes: Registry<OrClass
   const userList = users.list;
   const orgList = orgs.list;
   return {
-    count: n, classIndex, userIndex, roleCode, roles, primary, beginDate, endDate, sourceRow, sourceFile: () => file,
+    count: n, classIndex, userIndex, roleCode, roles, primary, beginDate, endDate, sourceRow, sourceFile: always(file),
     record: (i) => ({
       sourcedId: sourcedId[i]!, classSourcedId: classList[classIndex[i]!]!.sourcedId, schoolSourcedId: orgList[schoolIndex[i]!]!.sourcedId,
       userSourcedId: userList[userIndex[i]!]!.sourcedId, role: roles[roleCode[i]!]!, primary: primary[i] === 1,
