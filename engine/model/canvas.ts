@@ -124,6 +124,7 @@ export interface CanvasState {
   courses: CourseRecord[];
   sections: SectionRecord[];
   users: UserRecord[];
+  /** From a report, columns that make these records on first read (model/enrollment-columns.ts). */
   enrollments: EnrollmentRecord[];
   /**
    * The account's login providers, when known (live: Authentication Providers API). Reports give a

@@ -150,6 +150,7 @@ export interface SisSnapshot {
   courses: OrCourse[];
   classes: OrClass[];
   users: OrUser[];
+  /** From the reader, columns that make these records on first read (OrEnrollmentColumns). */
   enrollments: OrEnrollment[];
   /** Non-fatal problems met while reading (tolerated deviations, skipped tobedeleted rows...). */
   warnings: import('../errors.js').Diagnostic[];

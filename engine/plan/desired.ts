@@ -49,6 +49,7 @@ export interface DesiredState {
   courses: DesiredCourse[];
   sections: DesiredSection[];
   users: DesiredUser[];
+  /** From the transform, columns that make these records on first read (desired-enrollments.ts). */
   enrollments: DesiredEnrollment[];
   /** Things the transform decided not to sync, said once each (e.g. classes with no synced term). */
   notes: string[];

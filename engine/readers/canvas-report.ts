@@ -20,6 +20,7 @@ import type {
 import { BY_HAND, BY_SIS, withEnrollmentColumns, type CodedColumn, type EnrollmentColumns } from '../model/enrollment-columns.js';
 import { rowNumberOf, type CsvColumn, type CsvColumns } from '../util/csv.js';
 import { toUtcInstant } from '../util/dates.js';
+import { earlierRowsOfRepeatedIds } from '../util/repeats.js';
 import { openLazyZip } from '../util/lazy-zip.js';
 import { fileDigestOf, parseCsvBytesColumns, parseCsvFileColumns, type ParsedFile } from '../util/csv-file.js';
 import { digestOfFiles, type FileDigest } from '../util/digest.js';
@@ -477,9 +478,23 @@ class UniqueKeys {
       this.firstRow.set(key, line);
       return;
     }
-    this.problems.error('canvas-report.duplicate-id', `${label} appears on rows ${earlier} and ${line}${this.what}`, this.cells.at(rowIndex, column),
-      'A SIS id is unique in a Canvas root account; the report file has been edited or concatenated. Use the report as Canvas wrote it.');
+    reportRepeatedId(this.cells, this.problems, label, earlier, rowIndex, column, this.what);
   }
+}
+
+function reportRepeatedId(cells: FileCells, problems: Problems, label: string, earlierLine: number, rowIndex: number, column: number, what: string): void {
+  problems.error('canvas-report.duplicate-id', `${label} appears on rows ${earlierLine} and ${cells.lineOf(rowIndex)}${what}`, cells.at(rowIndex, column),
+    'A SIS id is unique in a Canvas root account; the report file has been edited or concatenated. Use the report as Canvas wrote it.');
+}
+
+/**
+ * What UniqueKeys finds, for the SIS ids of a large file (a login per user): for each row that
+ * repeats an earlier row's id, that row (else -1); null when none does. Found by sorting hashes
+ * (util/repeats.ts) rather than by filling a Map with every id.
+ */
+function repeatedIds(cells: FileCells, index: number): Int32Array | null {
+  const { codes, values } = cells.column(index)!;
+  return earlierRowsOfRepeatedIds(Array.from(codes, (code) => values[code]!));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -505,10 +520,12 @@ function readUsers(cells: FileCells, problems: Problems): UserRecord[] {
   const count = cells.table.rowCount;
   const out: UserRecord[] = new Array(count);
   // One Canvas user may have several logins (rows); only a login's SIS id must be unique.
-  const sisIds = new UniqueKeys(cells, problems, ' (two logins with the same SIS id)');
+  const repeated = repeatedIds(cells, c.user_id);
   for (let r = 0; r < count; r++) {
     const userId = cells.text(r, c.user_id);
-    if (userId !== null) sisIds.check(userId, `user_id ${JSON.stringify(userId)}`, r, c.user_id);
+    if (repeated !== null && repeated[r] !== -1) {
+      reportRepeatedId(cells, problems, `user_id ${JSON.stringify(userId)}`, cells.lineOf(repeated[r]!), r, c.user_id, ' (two logins with the same SIS id)');
+    }
     out[r] = {
       user_id: userId,
       integration_id: cells.text(r, c.integration_id),

@@ -289,12 +289,14 @@ describe('readCanvasReport', () => {
   it('rejects duplicate SIS ids, naming both rows', async () => {
     const dir = await reportDir(minimalReport({
       courses: ['1,C1,,Bio,Biology,,,,,active,,,,,,true', '2,C2,,Chem,Chemistry,,,,,active,,,,,,true', '3,C1,,Bio2,Biology 2,,,,,unpublished,,,,,,true'],
-      users: ['1,u1,,,ann,,,,,,,active,true', '2,u1,,,bob,,,,,,,active,true'],
+      users: ['1,u1,,,ann,,,,,,,active,true', '2,u1,,,bob,,,,,,,active,true', '3,,,,cy,,,,,,,active,false', '4,,,,dee,,,,,,,active,false', '5,u1,,,eve,,,,,,,active,true'],
     }));
     const err = await readError(dir);
     const where = err.diagnostics.map((d) => [d.file?.split(/[\\/]/).pop(), d.line, d.field, d.message]);
     expect(where).toEqual([
       ['users.csv', 3, 'user_id', expect.stringMatching(/user_id "u1" appears on rows 2 and 3/)],
+      // Each repeat names the first row; logins without a SIS id (made by hand) never repeat one.
+      ['users.csv', 6, 'user_id', expect.stringMatching(/user_id "u1" appears on rows 2 and 6/)],
       ['courses.csv', 4, 'course_id', expect.stringMatching(/course_id "C1" appears on rows 2 and 4/)],
     ]);
   });

@@ -11,7 +11,9 @@
  *
  * Performance: enrollments.csv can hold over a million rows, so each file is converted in one
  * loop over the parsed rows, with column indexes bound once, string ids interned to the record
- * they point at, and dates parsed once per distinct value.
+ * they point at, and dates parsed once per distinct value. Enrollments are read once per
+ * distinct value and kept as columns (`OrEnrollmentColumns`): `SisSnapshot.enrollments` makes
+ * the records only when something reads it.
  *
  * This module holds the entry point and the order of the steps only; each step lives in a module
  * of its own beside it.
