@@ -14,9 +14,14 @@ import type { StructureScope } from './structure.js';
 import type { UserResolution } from './users.js';
 
 /** Report status → the import status that means the same state. */
-const REPORT_TO_IMPORT: Record<string, string> = {
+const REPORT_TO_IMPORT: ReadonlyMap<string, string> = new Map(Object.entries({
   active: 'active', invited: 'invited', concluded: 'completed', completed: 'completed', inactive: 'inactive', deleted: 'deleted', rejected: 'rejected',
-};
+}));
+
+/** The import status a report status means; an unknown one (a custom or edited report) as written. */
+function importStatusOf(reportStatus: string): string {
+  return REPORT_TO_IMPORT.get(reportStatus) ?? reportStatus;
+}
 
 const DROP_STATUS = { conclude: 'completed', inactivate: 'inactive', delete: 'deleted' } as const;
 
@@ -62,7 +67,7 @@ export function diffEnrollments(
       }));
       continue;
     }
-    const before = REPORT_TO_IMPORT[reportedStatus] ?? reportedStatus;
+    const before = importStatusOf(reportedStatus);
     const statusDiffers = ownsStatus && before !== wantedStatus;
     const adopt = reported.createdBySis[held] === BY_HAND;
     if (!statusDiffers && !adopt) continue;
@@ -92,7 +97,7 @@ function dropMissing(
   // Per distinct course and status, not per row: whether it can be dropped.
   const courses = reported.course_id;
   const managedCourse = courses.values.map((c) => c !== '' && scope.courses.has(c));
-  const statuses = reported.status.values.map((s) => REPORT_TO_IMPORT[s] ?? s);
+  const statuses = reported.status.values.map(importStatusOf);
   const endable = statuses.map((s) => !(s === 'deleted' || s === target || (target === 'inactive' && s === 'completed')));
   const { user_id: user, section_id: section, status, createdBySis } = reported;
   for (let i = 0; i < reported.count; i++) {
