@@ -6,6 +6,7 @@
  * become operations, or for everything on first read of `CanvasState.enrollments` (lazy-records.ts).
  */
 import type { CanvasState, EnrollmentRecord } from './canvas.js';
+import { Ordinals } from '../util/ordinals.js';
 import { LazyRecords, type RecordColumns } from './lazy-records.js';
 
 /** The value of row i is `values[codes[i]]`; '' is an empty cell (always code 0). */
@@ -44,19 +45,13 @@ export function enrollmentColumnsOf(state: CanvasState): EnrollmentColumns {
 }
 
 /** Codes records (states made by the emulator, the simulation and tests: small). */
-export function columnsOfRecords(records: readonly EnrollmentRecord[]): EnrollmentColumns {
+function columnsOfRecords(records: readonly EnrollmentRecord[]): EnrollmentColumns {
   const n = records.length;
   const coder = () => {
     const codes = new Int32Array(n);
-    const values: string[] = [''];
-    const index = new Map<string, number>([['', 0]]);
-    const put = (i: number, value: string | null | undefined) => {
-      const v = value ?? '';
-      let code = index.get(v);
-      if (code === undefined) index.set(v, (code = values.push(v) - 1));
-      codes[i] = code;
-    };
-    return { column: { codes, values } as CodedColumn, put };
+    const ordinals = new Ordinals();
+    ordinals.of(''); // code 0 is the empty cell, as in a report's columns
+    return { column: { codes, values: ordinals.values } as CodedColumn, put: (i: number, value: string | null | undefined) => { codes[i] = ordinals.of(value ?? ''); } };
   };
   const course = coder();
   const section = coder();

@@ -2,6 +2,7 @@
  * OneRoster enrollments as columns (see OrEnrollmentColumns): the reader gives them so, and the
  * transform reads them so whether a snapshot came from the reader or was made in memory.
  */
+import { Ordinals } from '../util/ordinals.js';
 import { LazyRecords } from './lazy-records.js';
 import type { OrEnrollmentColumns, SisSnapshot } from './oneroster.js';
 
@@ -28,10 +29,9 @@ function columnsOfRecords(sis: SisSnapshot): OrEnrollmentColumns {
   };
   const classAt = positions(sis.classes);
   const userAt = positions(sis.users);
-  const roles: string[] = [];
-  const roleAt = new Map<string, number>();
+  const roles = new Ordinals();
   const columns = {
-    count: n, classIndex: new Int32Array(n), userIndex: new Int32Array(n), roleCode: new Int32Array(n), roles, primary: new Uint8Array(n),
+    count: n, classIndex: new Int32Array(n), userIndex: new Int32Array(n), roleCode: new Int32Array(n), roles: roles.values, primary: new Uint8Array(n),
     beginDate: new Array<string>(n), endDate: new Array<string>(n), sourceFile: (i: number) => records[i]!.sourceFile, sourceRow: new Int32Array(n),
     record: (i: number) => records[i]!,
   };
@@ -39,9 +39,7 @@ function columnsOfRecords(sis: SisSnapshot): OrEnrollmentColumns {
     const e = records[i]!;
     columns.classIndex[i] = classAt.get(e.classSourcedId) ?? -1;
     columns.userIndex[i] = userAt.get(e.userSourcedId) ?? -1;
-    let role = roleAt.get(e.role);
-    if (role === undefined) roleAt.set(e.role, (role = roles.push(e.role) - 1));
-    columns.roleCode[i] = role;
+    columns.roleCode[i] = roles.of(e.role);
     columns.primary[i] = e.primary ? 1 : 0;
     columns.beginDate[i] = e.beginDate;
     columns.endDate[i] = e.endDate;

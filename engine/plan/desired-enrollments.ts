@@ -4,6 +4,7 @@
  * a record only for the few that become operations. Columns give both without a million records.
  */
 import { LazyRecords, type RecordColumns } from '../model/lazy-records.js';
+import { Ordinals } from '../util/ordinals.js';
 import type { DesiredEnrollment, DesiredState } from './desired.js';
 
 /** Where an enrollment goes: its section and course, and the school and term they belong to. */
@@ -43,30 +44,20 @@ export function desiredEnrollmentColumnsOf(desired: DesiredState): DesiredEnroll
 /** Codes records (desired states made by tests: small). */
 function columnsOfRecords(records: readonly DesiredEnrollment[]): DesiredEnrollmentColumns {
   const n = records.length;
-  const coder = <T>(key: (value: T) => string) => {
-    const list: T[] = [];
-    const at = new Map<string, number>();
-    return {
-      list,
-      of(value: T): number {
-        const k = key(value);
-        let code = at.get(k);
-        if (code === undefined) at.set(k, (code = list.push(value) - 1));
-        return code;
-      },
-    };
-  };
-  const placements = coder<Placement>((p) => JSON.stringify([p.course_id, p.section_id, p.account, p.term]));
-  const users = coder<string>((u) => u);
-  const roles = coder<string>((r) => r);
-  const statuses = coder<string>((s) => s);
+  const placements: Placement[] = [];
+  const placementKeys = new Ordinals();
+  const users = new Ordinals();
+  const roles = new Ordinals();
+  const statuses = new Ordinals();
   const columns: DesiredEnrollmentColumns = {
-    count: n, placement: new Int32Array(n), placements: placements.list, user: new Int32Array(n), userIds: users.list,
-    role: new Int32Array(n), roles: roles.list, status: new Uint8Array(n), statuses: statuses.list, record: (i) => records[i]!,
+    count: n, placement: new Int32Array(n), placements, user: new Int32Array(n), userIds: users.values,
+    role: new Int32Array(n), roles: roles.values, status: new Uint8Array(n), statuses: statuses.values, record: (i) => records[i]!,
   };
   for (let i = 0; i < n; i++) {
     const d = records[i]!;
-    columns.placement[i] = placements.of({ course_id: d.course_id, section_id: d.section_id, account: d.account, term: d.term });
+    const place = placementKeys.of(JSON.stringify([d.course_id, d.section_id, d.account, d.term]));
+    if (place === placements.length) placements.push({ course_id: d.course_id, section_id: d.section_id, account: d.account, term: d.term });
+    columns.placement[i] = place;
     columns.user[i] = users.of(d.user_id);
     columns.role[i] = roles.of(d.role);
     columns.status[i] = statuses.of(d.status);

@@ -8,6 +8,7 @@ import { withDesiredEnrollmentColumns, type DesiredEnrollmentColumns, type Place
 import type { OrAcademicSession, OrClass, OrOrg, OrUser, SisSnapshot, SourceRow } from '../model/oneroster.js';
 import type { AuthRule, Config, Template, UserFormulas } from '../policy/types.js';
 import { calendarDateToUtc } from '../util/dates.js';
+import { Ordinals } from '../util/ordinals.js';
 import { earlierRowsOfRepeatedIds } from '../util/repeats.js';
 import type {
   DesiredAccount, DesiredCourse, DesiredEnrollment, DesiredSection, DesiredState, DesiredTerm, DesiredTermOverride, DesiredUser,
@@ -435,14 +436,12 @@ class Transformer {
     // Per class, per user and per (OneRoster role, primary) of the snapshot, found once rather than per row.
     const placementByClass = this.sis.classes.map((c) => this.placementOf.get(c.sourcedId));
     const desiredUserByUser = Int32Array.from(this.sis.users, (u) => this.userOrdinalOf.get(u.sourcedId) ?? -1);
-    const roles: string[] = [];
+    const roles = new Ordinals();
     const canvasRoleCodes = sis.roles.flatMap((role) => [false, true].map((primary) => {
       const canvas = canvasRole(role, primary, roleMap);
-      if (canvas === null) return -1;
-      const code = roles.indexOf(canvas);
-      return code === -1 ? roles.push(canvas) - 1 : code;
+      return canvas === null ? -1 : roles.of(canvas);
     }));
-    const statuses: string[] = [];
+    const statuses = new Ordinals();
     const statusCodeOf = this.enrollmentStatusCache(statuses);
     let unmapped = 0;
     // Exports list enrollments class by class: the class, end date and term of the row above are
@@ -481,10 +480,10 @@ class Transformer {
       k++;
     }
     if (unmapped > 0) this.notes.push(`${unmapped} enrollment(s) have a role that rules.enrollments.roles does not sync`);
-    const count = mergeSameIdentity(k, placementOf, userOf, roleOf, statusOf, sisRowOf, statuses.indexOf('active'), this.desiredUsers.length);
+    const count = mergeSameIdentity(k, placementOf, userOf, roleOf, statusOf, sisRowOf, statuses.find('active'), this.desiredUsers.length);
     return desiredColumns({
       count, placement: placementOf.subarray(0, count), placements: this.placements, user: userOf.subarray(0, count), userIds: this.desiredUsers.map((u) => u.user_id),
-      role: roleOf.subarray(0, count), roles, status: statusOf.subarray(0, count), statuses,
+      role: roleOf.subarray(0, count), roles: roles.values, status: statusOf.subarray(0, count), statuses: statuses.values,
     }, sisRowOf.subarray(0, count), sis.sourceRow, sis.sourceFile);
   }
 
@@ -492,17 +491,13 @@ class Transformer {
    * enrollmentStatus as a code into `statuses` (filled as statuses appear), remembered per term and
    * end date (a district has a few dozen distinct end dates).
    */
-  private enrollmentStatusCache(statuses: string[]): (endDate: string, termId: string | null) => number {
+  private enrollmentStatusCache(statuses: Ordinals): (endDate: string, termId: string | null) => number {
     const byTerm = new Map<string | null, Map<string, number>>();
-    const codeOf = (status: string) => {
-      const code = statuses.indexOf(status);
-      return code === -1 ? statuses.push(status) - 1 : code;
-    };
     return (endDate, termId) => {
       let byEnd = byTerm.get(termId);
       if (!byEnd) byTerm.set(termId, (byEnd = new Map()));
       let code = byEnd.get(endDate);
-      if (code === undefined) byEnd.set(endDate, (code = codeOf(this.enrollmentStatus(endDate, termId))));
+      if (code === undefined) byEnd.set(endDate, (code = statuses.of(this.enrollmentStatus(endDate, termId))));
       return code;
     };
   }

@@ -1,11 +1,11 @@
 /**
  * Enrollments have no SIS id: identity is section + user + role (reference §2.7). The hot path of
- * large districts: identities are numbered (engine/plan/keys.ts) instead of built as strings, and
+ * large districts: identities are numbered (engine/util/ordinals.ts) instead of built as strings, and
  * the key string of an enrollment is only made for the few that become operations.
  */
 import type { CanvasState } from '../../model/canvas.js';
 import { BY_HAND, BY_SIS, enrollmentColumnsOf, type CodedColumn, type EnrollmentColumns } from '../../model/enrollment-columns.js';
-import { Ordinals } from '../keys.js';
+import { Ordinals } from '../../util/ordinals.js';
 import type { Config } from '../../policy/types.js';
 import { enrollmentOrigin } from '../desired.js';
 import type { DesiredEnrollmentColumns } from '../desired-enrollments.js';

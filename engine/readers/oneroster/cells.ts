@@ -63,11 +63,16 @@ export function invalidValue(sheet: Sheet, i: number, col: BoundColumn, value: s
 export function readBoolean(sheet: Sheet, row: readonly string[], i: number, col: BoundColumn, empty: boolean, problems: Problems): boolean | null {
   const value = cell(row, col.index);
   if (value === '') return empty;
+  const b = booleanOf(value);
+  if (b !== undefined) return b;
+  invalidValue(sheet, i, col, value, 'true, false', problems);
+  return null;
+}
+
+/** true/false in any case (a trimmed, non-empty value); undefined for anything else. */
+export function booleanOf(value: string): boolean | undefined {
   if (value === 'true') return true;
   if (value === 'false') return false;
   const lower = value.toLowerCase();
-  if (lower === 'true') return true;
-  if (lower === 'false') return false;
-  invalidValue(sheet, i, col, value, 'true, false', problems);
-  return null;
+  return lower === 'true' ? true : lower === 'false' ? false : undefined;
 }

@@ -5,7 +5,8 @@
  */
 import type { OrClass, OrEnrollmentColumns, OrOrg, OrUser } from '../../model/oneroster.js';
 import { rowNumberOf } from '../../util/csv.js';
-import { readBoolean, requiredCell, trimmed } from './cells.js';
+import { Ordinals } from '../../util/ordinals.js';
+import { booleanOf, readBoolean, requiredCell, trimmed } from './cells.js';
 import { DateCells } from './dates.js';
 import { forEachLiveRowIndex, rowReader } from './live-rows.js';
 import { mergeDuplicateEnrollments, type EnrollmentRows } from './merge-enrollments.js';
@@ -42,7 +43,6 @@ function readRows(
   const classLookup = new RecentLookup(classes);
   const userLookup = new RecentLookup(users);
   const schoolLookup = new RecentLookup(orgs);
-  const roleCodes = new Map<string, number>();
   const file = sheet.file;
   let count = 0;
 
@@ -62,9 +62,7 @@ function readRows(
     rows.classIndex[k] = classOrdinal;
     rows.userIndex[k] = userOrdinal;
     rows.schoolIndex[k] = schoolOrdinal;
-    let roleCode = roleCodes.get(role);
-    if (roleCode === undefined) roleCodes.set(role, (roleCode = rows.roles.push(role) - 1));
-    rows.roleCode[k] = roleCode;
+    rows.roleCode[k] = rows.roles.of(role);
     rows.primary[k] = primary ? 1 : 0;
     rows.beginDate[k] = beginDate;
     rows.endDate[k] = endDate;
@@ -128,12 +126,6 @@ function readRows(
   mergeDuplicateEnrollments(rows, file, problems);
 }
 
-/** true/false in any case; undefined for anything else (readBoolean then reports it). */
-function booleanOf(value: string): boolean | undefined {
-  const lower = value.toLowerCase();
-  return lower === 'true' ? true : lower === 'false' ? false : undefined;
-}
-
 function nonNegative(n: number): number | undefined {
   return n === -1 ? undefined : n;
 }
@@ -166,7 +158,7 @@ function perValue<T>(sheet: Sheet, col: BoundColumn, read: (value: string) => T 
 function enrollmentRows(capacity: number): EnrollmentRows {
   return {
     count: 0, classIndex: new Int32Array(capacity), userIndex: new Int32Array(capacity), schoolIndex: new Int32Array(capacity),
-    roleCode: new Int32Array(capacity), roles: [], primary: new Uint8Array(capacity),
+    roleCode: new Int32Array(capacity), roles: new Ordinals(), primary: new Uint8Array(capacity),
     beginDate: new Array<string>(capacity), endDate: new Array<string>(capacity), sourcedId: new Array<string>(capacity), sourceRow: new Int32Array(capacity),
   };
 }
@@ -192,7 +184,7 @@ function columnsOf(rows: EnrollmentRows, file: string, classes: Registry<OrClass
   const endDate = trim(rows.endDate);
   const sourcedId = trim(rows.sourcedId);
   const sourceRow = rows.sourceRow.slice(0, n);
-  const { roles } = rows;
+  const roles = rows.roles.values;
   // Only the record lists: not the registries' id indexes.
   const classList = classes.list;
   const userList = users.list;

@@ -1,5 +1,6 @@
 /** Duplicate enrollments (one row per term for a year-long class) merged into one per user, class and role. */
 import { rows as rowsOf, type Problems, type RepeatedWarning } from './problems.js';
+import type { Ordinals } from '../../util/ordinals.js';
 import { countingSort, identityOrder } from '../../util/row-order.js';
 
 const DUPLICATE_ENROLLMENTS: RepeatedWarning = {
@@ -15,7 +16,7 @@ export interface EnrollmentRows {
   userIndex: Int32Array;
   schoolIndex: Int32Array;
   roleCode: Int32Array;
-  roles: string[];
+  roles: Ordinals;
   primary: Uint8Array;
   beginDate: string[];
   endDate: string[];
