@@ -9,7 +9,7 @@
  * value, and no per-row allocation beyond the record itself. Enrollments stay columns (records are
  * made on demand: model/enrollment-columns.ts).
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { PROVISIONING_COLUMNS, TERM_OVERRIDE_COLUMNS, TERM_OVERRIDES_FILE, type ProvisioningEntity } from '../canvas/columns.js';
 import { DataError, fromDiagnostics, type Diagnostic, type Location } from '../errors.js';
@@ -24,6 +24,7 @@ import { earlierRowsOfRepeatedIds } from '../util/repeats.js';
 import { openLazyZip } from '../util/lazy-zip.js';
 import { fileDigestOf, parseCsvBytesColumns, parseCsvFileColumns, type ParsedFile } from '../util/csv-file.js';
 import { digestOfFiles, type FileDigest } from '../util/digest.js';
+import { ParseThread, parseThreadWanted, type ParseJob } from '../util/parse-thread.js';
 
 /** The six Canvas entity files plus the rosterops `term_overrides.csv` extension. */
 type ReportEntity = ProvisioningEntity | 'term_overrides';
@@ -75,7 +76,45 @@ const RUN_PROVISIONING_HINT =
   'run the Provisioning report in Canvas (Admin > Settings > Reports > Provisioning, or POST /api/v1/accounts/:account_id/reports/provisioning_csv)';
 
 export async function readCanvasReport(path: string): Promise<CanvasState> {
-  return stateOf(await loadSourceFiles(path), path);
+  return stateOf(loadSourceFiles(path), path);
+}
+
+/** A report being read in the background: `read()` gives what `readCanvasReport` would. */
+export interface CanvasReportReading {
+  read(): Promise<CanvasState>;
+  /** Stops the background work (the caller no longer needs the report). */
+  stop(): void;
+}
+
+/**
+ * Starts reading the report at `path`: a large one's files are parsed on a parse thread
+ * (util/parse-thread.ts) while the caller goes on. Anything wrong with the path is reported by
+ * `read()`, as `readCanvasReport` would report it, so errors come in the same order either way.
+ */
+export function startCanvasReport(path: string): CanvasReportReading {
+  let loaded: { sources: SourceFile[]; singleCsv: boolean };
+  try {
+    loaded = loadSourceFiles(path);
+  } catch {
+    return { read: () => readCanvasReport(path), stop: () => {} };
+  }
+  const wanted = loaded.sources.filter((s) => !UNUSED_CANVAS_FILES.has(s.name.toLowerCase()));
+  const jobs = wanted.flatMap((s) => (s.job ? [s.job] : []));
+  const thread = jobs.length === wanted.length && parseThreadWanted(jobs.reduce((sum, j) => sum + j.size, 0)) ? ParseThread.start(jobs) : null;
+  if (!thread) return { read: async () => stateOf(loaded, path), stop: () => {} };
+  const parsed = wanted.map((_, i) => thread.take(i).then((p) => ({ p }), (err: unknown) => ({ err })));
+  return {
+    read: async () => {
+      const settled = await Promise.all(parsed);
+      // Handed over in the listing's order; a file's error is raised when its turn comes, as it would be here.
+      const sources = wanted.map((s, i): SourceFile => {
+        const r = settled[i]!;
+        return { ...s, parse: () => { if ('err' in r) throw r.err; return r.p; } };
+      });
+      return stateOf({ sources, singleCsv: loaded.singleCsv }, path);
+    },
+    stop: () => thread.stop(),
+  };
 }
 
 /**
@@ -84,8 +123,8 @@ export async function readCanvasReport(path: string): Promise<CanvasState> {
  */
 export function readCanvasReportBytes(bytes: Uint8Array, fileName: string, origin: string): CanvasState {
   const loaded = fileName.toLowerCase().endsWith('.csv')
-    ? { sources: [{ name: fileName, display: origin, parse: () => parseCsvBytesColumns(bytes, origin) }], singleCsv: true }
-    : { sources: loadZip(origin, bytes), singleCsv: false };
+    ? { sources: [{ name: fileName, display: origin, parse: () => parseCsvBytesColumns(bytes, origin), job: null }], singleCsv: true }
+    : { sources: loadZip(origin, bytes, null), singleCsv: false };
   return stateOf(loaded, origin);
 }
 
@@ -152,40 +191,49 @@ interface SourceFile {
   display: string;
   /** Reads and parses the file when its turn comes (a file on disk is read piece by piece). */
   parse(): ParsedFile<CsvColumns>;
+  /** The same parse, described for the parse thread (null for a report in memory); `size` in bytes, compressed in a zip. */
+  job: (ParseJob & { size: number }) | null;
 }
 
-async function loadSourceFiles(path: string): Promise<{ sources: SourceFile[]; singleCsv: boolean }> {
+function loadSourceFiles(path: string): { sources: SourceFile[]; singleCsv: boolean } {
   let info;
   try {
-    info = await stat(path);
+    info = statSync(path);
   } catch (err) {
     throw new DataError('canvas-report.not-found', `cannot read the Canvas report ${path}: ${(err as Error).message}`, { file: path },
       'Pass the provisioning report as downloaded (.zip or .csv) or a directory holding its CSV files.', { cause: err });
   }
-  if (info.isDirectory()) return { sources: await loadDirectory(path), singleCsv: false };
+  if (info.isDirectory()) return { sources: loadDirectory(path), singleCsv: false };
   const lower = path.toLowerCase();
-  if (lower.endsWith('.zip')) return { sources: loadZip(path, await readFile(path)), singleCsv: false };
-  if (lower.endsWith('.csv')) return { sources: [{ name: basename(path), display: path, parse: () => parseCsvFileColumns(path, path) }], singleCsv: true };
+  if (lower.endsWith('.zip')) return { sources: loadZip(path, readFileSync(path), path), singleCsv: false };
+  if (lower.endsWith('.csv')) return { sources: [fileSource(basename(path), path, info.size)], singleCsv: true };
   throw new DataError('canvas-report.unknown-input', `${path} is not a directory, a .zip or a .csv file`, { file: path },
     'Pass the provisioning report as downloaded (.zip or .csv) or a directory holding its CSV files.');
 }
 
-async function loadDirectory(dir: string): Promise<SourceFile[]> {
+function loadDirectory(dir: string): SourceFile[] {
   // Sorted, so warnings come out in the same order on every file system.
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const files: SourceFile[] = [];
   for (const entry of entries) {
     if (!entry.isFile() || !isReportCandidate(entry.name)) continue;
-    const display = join(dir, entry.name);
-    files.push({ name: entry.name, display, parse: () => parseCsvFileColumns(display, display) });
+    const path = join(dir, entry.name);
+    files.push(fileSource(entry.name, path, statSync(path).size));
   }
   return files;
 }
 
-/** The zip's CSV entries; each is inflated when its turn comes (the listing inflates nothing). */
-function loadZip(path: string, bytes: Uint8Array): SourceFile[] {
-  const zip = openLazyZip(bytes, (err) => new DataError('canvas-report.bad-zip', `${path} is not a readable zip: ${err.message}`, { file: path },
-    'Download the report again; the archive looks truncated or corrupt.', { cause: err }));
+function fileSource(name: string, path: string, size: number): SourceFile {
+  return { name, display: path, parse: () => parseCsvFileColumns(path, path), job: { path, label: path, size } };
+}
+
+/**
+ * The zip's CSV entries; each is inflated when its turn comes (the listing inflates nothing).
+ * `onDisk` is the zip's path when it has one (the parse thread reads it from there).
+ */
+function loadZip(path: string, bytes: Uint8Array, onDisk: string | null): SourceFile[] {
+  const badZip = { code: 'canvas-report.bad-zip', message: `${path} is not a readable zip`, hint: 'Download the report again; the archive looks truncated or corrupt.' };
+  const zip = openLazyZip(bytes, (err) => new DataError(badZip.code, `${badZip.message}: ${err.message}`, { file: path }, badZip.hint, { cause: err }));
   const names = zip.entries.filter(isZipCandidate).sort();
   const folders = new Set(names.map((n) => posix.dirname(n)));
   if (folders.size > 1) {
@@ -194,7 +242,8 @@ function loadZip(path: string, bytes: Uint8Array): SourceFile[] {
   }
   return names.map((n) => {
     const display = `${path}/${n}`;
-    return { name: posix.basename(n), display, parse: () => parseCsvBytesColumns(zip.read(n), display) };
+    const job = onDisk === null ? null : { path: onDisk, entry: n, label: display, badZip, size: bytes.byteLength / names.length };
+    return { name: posix.basename(n), display, parse: () => parseCsvBytesColumns(zip.read(n), display), job };
   });
 }
 

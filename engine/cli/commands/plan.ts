@@ -6,7 +6,7 @@ import { runPlanPipeline, type PhaseTimings, type Sources } from '../../pipeline
 import { readPlanFile, serialisePlan, writePlanFile } from '../../plan/plan-file.js';
 import { loadPolicies } from '../../policy/load.js';
 import type { Config } from '../../policy/types.js';
-import { readCanvasReport } from '../../readers/canvas-report.js';
+import { readCanvasReport, startCanvasReport, type CanvasReportReading } from '../../readers/canvas-report.js';
 import { readOneRoster } from '../../readers/oneroster.js';
 import { connectCanvas } from '../../canvas/live.js';
 import { renderPlanComment } from '../../render/markdown.js';
@@ -74,7 +74,15 @@ export function fileSources(config: Config, flags: SourceFlags): Sources {
       'Set sources.canvas.snapshot to a provisioning report directory or zip, or pass --canvas-snapshot PATH.',
     );
   }
-  return { readSis: sisReader(config, flags), readCanvas: () => readCanvasReport(snapshot) };
+  let early: CanvasReportReading | null = null;
+  return {
+    readSis: sisReader(config, flags),
+    startCanvas: () => {
+      const reading = (early = startCanvasReport(snapshot));
+      return () => reading.stop();
+    },
+    readCanvas: () => (early ? early.read() : readCanvasReport(snapshot)),
+  };
 }
 
 export async function loadConfig(output: Output, dir: string, verbose = false): Promise<Config> {
