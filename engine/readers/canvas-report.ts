@@ -103,15 +103,18 @@ export function startCanvasReport(path: string): CanvasReportReading {
   const thread = jobs.length === wanted.length && parseThreadWanted(jobs.reduce((sum, j) => sum + j.size, 0)) ? ParseThread.start(jobs) : null;
   if (!thread) return { read: async () => stateOf(loaded, path), stop: () => {} };
   const parsed = wanted.map((_, i) => thread.take(i).then((p) => ({ p }), (err: unknown) => ({ err })));
+  // Names only: the listing's own parse functions would keep a zip's bytes alive until then.
+  const listed = wanted.map(({ name, display, job }) => ({ name, display, job }));
+  const { singleCsv } = loaded;
   return {
     read: async () => {
       const settled = await Promise.all(parsed);
       // Handed over in the listing's order; a file's error is raised when its turn comes, as it would be here.
-      const sources = wanted.map((s, i): SourceFile => {
+      const sources = listed.map((s, i): SourceFile => {
         const r = settled[i]!;
         return { ...s, parse: () => { if ('err' in r) throw r.err; return r.p; } };
       });
-      return stateOf({ sources, singleCsv: loaded.singleCsv }, path);
+      return stateOf({ sources, singleCsv }, path);
     },
     stop: () => thread.stop(),
   };
