@@ -24,7 +24,8 @@ import { earlierRowsOfRepeatedIds } from '../util/repeats.js';
 import { openLazyZip } from '../util/lazy-zip.js';
 import { fileDigestOf, parseCsvBytesColumns, parseCsvFileColumns, type ParsedFile } from '../util/csv-file.js';
 import { digestOfFiles, type FileDigest } from '../util/digest.js';
-import { ParseThread, parseThreadWanted, type ParseJob } from '../util/parse-thread.js';
+import type { ParseJob } from '../util/parse-job.js';
+import { ParseThread, parseThreadWanted } from '../util/parse-thread.js';
 
 /** The six Canvas entity files plus the rosterops `term_overrides.csv` extension. */
 type ReportEntity = ProvisioningEntity | 'term_overrides';

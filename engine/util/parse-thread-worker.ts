@@ -1,15 +1,13 @@
 /**
  * The parse thread's entry point (util/parse-thread.ts starts it): parses the files it was given,
- * in order, posts each table back as soon as it is parsed, and ends. Each file is parsed by the
- * same function the main thread would call, so the tables, digests and errors are the same.
+ * in order, posts each table back as soon as it is parsed, and ends. Each file is parsed by
+ * `parseJob`, as the main thread would parse it, so the tables, digests and errors are the same.
  */
-import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { DataError, RosteropsError } from '../errors.js';
-import { parseCsvBytesColumns, parseCsvFileColumns, type ParsedFile } from './csv-file.js';
-import type { CsvColumns } from './csv.js';
-import { openLazyZip, type LazyZip } from './lazy-zip.js';
-import type { ParseJob, ParseOutcome } from './parse-thread.js';
+import { RosteropsError } from '../errors.js';
+import type { LazyZip } from './lazy-zip.js';
+import { parseJob, type ParseJob } from './parse-job.js';
+import type { ParseOutcome } from './parse-thread.js';
 
 const port = parentPort!;
 const jobs = (workerData as { jobs: ParseJob[] }).jobs;
@@ -24,7 +22,7 @@ for (let index = 0; index < jobs.length; index++) {
 
 function outcomeOf(job: ParseJob): ParseOutcome {
   try {
-    return { parsed: parse(job) };
+    return { parsed: parseJob(job, zips) };
   } catch (err) {
     if (err instanceof RosteropsError) {
       return { error: { kind: 'data', code: err.code, message: err.message, location: err.location, hint: err.hint, diagnostics: err.diagnostics } };
@@ -32,16 +30,4 @@ function outcomeOf(job: ParseJob): ParseOutcome {
     const e = err instanceof Error ? err : new Error(String(err));
     return { error: { kind: 'internal', message: e.message, stack: e.stack } };
   }
-}
-
-function parse(job: ParseJob): ParsedFile<CsvColumns> {
-  if (job.entry === undefined) return parseCsvFileColumns(job.path, job.label);
-  let zip = zips.get(job.path);
-  if (!zip) {
-    // The main thread listed this zip before starting the thread; reading it can still fail.
-    const bad = job.badZip ?? { code: 'csv.unreadable', message: `cannot read ${job.path}`, hint: 'Check that the archive is complete.' };
-    zip = openLazyZip(readFileSync(job.path), (err) => new DataError(bad.code, `${bad.message}: ${err.message}`, { file: job.path }, bad.hint, { cause: err }));
-    zips.set(job.path, zip);
-  }
-  return parseCsvBytesColumns(zip.read(job.entry), job.label);
 }

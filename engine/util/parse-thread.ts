@@ -19,15 +19,8 @@ import { Worker } from 'node:worker_threads';
 import { DataError, type Diagnostic, type Location } from '../errors.js';
 import type { ParsedFile } from './csv-file.js';
 import type { CsvColumns } from './csv.js';
-
-/** A file on disk, or an entry of a zip on disk; `label` names it in messages. */
-export interface ParseJob {
-  path: string;
-  label: string;
-  entry?: string;
-  /** For a zip entry: the error a damaged archive gives (fflate's reason is added to the message). */
-  badZip?: { code: string; message: string; hint: string };
-}
+import type { LazyZip } from './lazy-zip.js';
+import { parseJob, type ParseJob } from './parse-job.js';
 
 export type ParseOutcome =
   | { parsed: ParsedFile<CsvColumns> }
@@ -52,16 +45,18 @@ export class ParseThread {
   private readonly outcomes: Promise<ParseOutcome>[];
   private readonly worker: Worker;
   private received = 0;
+  /** Archives opened by this thread for files parsed here after all. */
+  private readonly zips = new Map<string, LazyZip>();
 
-  private constructor(jobs: readonly ParseJob[]) {
+  private constructor(private readonly jobs: readonly ParseJob[], script: URL) {
     const settle: ((o: ParseOutcome) => void)[] = [];
     this.outcomes = jobs.map(() => new Promise<ParseOutcome>((resolve) => settle.push(resolve)));
-    this.worker = new Worker(WORKER_SCRIPT, { workerData: { jobs } });
+    this.worker = new Worker(script, { workerData: { jobs } });
     this.worker.on('message', ({ index, outcome }: { index: number; outcome: ParseOutcome }) => {
       settle[index]!(outcome);
       if (++this.received === jobs.length) void this.worker.terminate();
     });
-    // A thread that dies (out of memory, a bug) fails the files it had not sent; nothing hangs.
+    // A thread that dies (out of memory, a bug) leaves the files it had not sent to this thread; nothing hangs.
     const fail = (message: string, stack?: string) => {
       for (let i = this.received; i < jobs.length; i++) settle[i]!({ error: { kind: 'internal', message, stack } });
     };
@@ -71,22 +66,29 @@ export class ParseThread {
 
   /**
    * Starts parsing `jobs` in order on a new thread, or returns null where there is no thread to
-   * start: running from the TypeScript sources (tests), where the compiled worker script is absent.
+   * start: running from the TypeScript sources (tests), where the compiled worker script is absent,
+   * or a runtime that refuses another thread. (`script` is for tests.)
    */
-  static start(jobs: readonly ParseJob[]): ParseThread | null {
-    if (!existsSync(fileURLToPath(WORKER_SCRIPT))) return null;
-    return new ParseThread(jobs);
+  static start(jobs: readonly ParseJob[], script: URL = WORKER_SCRIPT): ParseThread | null {
+    if (!existsSync(fileURLToPath(script))) return null;
+    try {
+      return new ParseThread(jobs, script);
+    } catch {
+      return null;
+    }
   }
 
-  /** The table of job `index`, or its error, raised as the main thread would have raised it. */
+  /**
+   * The table of job `index`, or its error, raised as the main thread would have raised it. A
+   * file the thread could not parse for its own reasons (it died) is parsed here instead: the
+   * thread only ever saves time.
+   */
   async take(index: number): Promise<ParsedFile<CsvColumns>> {
     const outcome = await this.outcomes[index]!;
     if ('parsed' in outcome) return outcome.parsed;
     const e = outcome.error;
     if (e.kind === 'data') throw new DataError(e.code, e.message, e.location, e.hint, { diagnostics: e.diagnostics });
-    const err = new Error(e.message);
-    if (e.stack) err.stack = e.stack;
-    throw err;
+    return parseJob(this.jobs[index]!, this.zips);
   }
 
   /** Stops the thread (the plan failed before it needed the files). */
