@@ -27,7 +27,6 @@ function outcomeOf(job: ParseJob): ParseOutcome {
     if (err instanceof RosteropsError) {
       return { error: { kind: 'data', code: err.code, message: err.message, location: err.location, hint: err.hint, diagnostics: err.diagnostics } };
     }
-    const e = err instanceof Error ? err : new Error(String(err));
-    return { error: { kind: 'internal', message: e.message, stack: e.stack } };
+    return { error: { kind: 'internal' } }; // the main thread parses the file again and meets the same failure there
   }
 }

@@ -24,7 +24,8 @@ import { parseJob, type ParseJob } from './parse-job.js';
 
 export type ParseOutcome =
   | { parsed: ParsedFile<CsvColumns> }
-  | { error: { kind: 'data'; code: string; message: string; location: Location; hint: string | undefined; diagnostics: Diagnostic[] } | { kind: 'internal'; message: string; stack?: string } };
+  /** `internal`: the thread failed for its own reasons (a bug, out of memory); the main thread parses the file again. */
+  | { error: { kind: 'data'; code: string; message: string; location: Location; hint: string | undefined; diagnostics: Diagnostic[] } | { kind: 'internal' } };
 
 /**
  * `ROSTEROPS_PARSE_THREAD`: `off` never starts the thread (a one-core container, or to compare),
@@ -57,11 +58,11 @@ export class ParseThread {
       if (++this.received === jobs.length) void this.worker.terminate();
     });
     // A thread that dies (out of memory, a bug) leaves the files it had not sent to this thread; nothing hangs.
-    const fail = (message: string, stack?: string) => {
-      for (let i = this.received; i < jobs.length; i++) settle[i]!({ error: { kind: 'internal', message, stack } });
+    const fail = () => {
+      for (let i = this.received; i < jobs.length; i++) settle[i]!({ error: { kind: 'internal' } });
     };
-    this.worker.on('error', (err) => fail(`the parse thread failed: ${err.message}`, err.stack));
-    this.worker.on('exit', (code) => fail(`the parse thread stopped (exit code ${code}) before it had parsed every file`));
+    this.worker.on('error', fail);
+    this.worker.on('exit', fail);
   }
 
   /**
