@@ -32,7 +32,7 @@ export interface EnrollmentColumns extends RecordColumns<EnrollmentRecord> {
   readonly createdBySis: Uint8Array;
 }
 
-const reportEnrollments = new LazyRecords<CanvasState, EnrollmentColumns>('enrollments');
+const reportEnrollments = new LazyRecords<CanvasState, EnrollmentColumns>('enrollments', (state) => columnsOfRecords(state.enrollments));
 
 /** Gives a state its enrollments as columns: `state.enrollments` makes the records when first read. */
 export function withEnrollmentColumns(state: CanvasState, columns: EnrollmentColumns): void {
@@ -41,7 +41,7 @@ export function withEnrollmentColumns(state: CanvasState, columns: EnrollmentCol
 
 /** A state's enrollments as columns: its own when it has not made records yet, else coded from its records. */
 export function enrollmentColumnsOf(state: CanvasState): EnrollmentColumns {
-  return reportEnrollments.columnsOf(state) ?? columnsOfRecords(state.enrollments);
+  return reportEnrollments.columnsOf(state);
 }
 
 /** Codes records (states made by the emulator, the simulation and tests: small). */

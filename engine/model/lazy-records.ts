@@ -16,7 +16,8 @@ export class LazyRecords<H extends object, C extends RecordColumns<unknown>> {
   /** Columns of holders whose property has not made records yet. */
   private readonly pending = new WeakMap<H, C>();
 
-  constructor(private readonly property: string & keyof H) {}
+  /** `coded` makes columns from a holder's records, for holders whose records are the truth. */
+  constructor(private readonly property: string & keyof H, private readonly coded: (holder: H) => C) {}
 
   /** Gives `holder[property]` as columns, made into records on first read. */
   attach(holder: H, columns: C): void {
@@ -34,9 +35,9 @@ export class LazyRecords<H extends object, C extends RecordColumns<unknown>> {
     });
   }
 
-  /** The holder's columns, when its property has not made records yet. */
-  columnsOf(holder: H): C | undefined {
-    return this.pending.get(holder);
+  /** The holder's columns: its own while its property has not made records, else coded from the records. */
+  columnsOf(holder: H): C {
+    return this.pending.get(holder) ?? this.coded(holder);
   }
 }
 

@@ -6,7 +6,7 @@ import { Ordinals } from '../util/ordinals.js';
 import { LazyRecords } from './lazy-records.js';
 import type { OrEnrollmentColumns, SisSnapshot } from './oneroster.js';
 
-const readEnrollments = new LazyRecords<SisSnapshot, OrEnrollmentColumns>('enrollments');
+const readEnrollments = new LazyRecords<SisSnapshot, OrEnrollmentColumns>('enrollments', columnsOfRecords);
 
 /** Gives a snapshot its enrollments as columns: `sis.enrollments` makes the records when first read. */
 export function withOrEnrollmentColumns(sis: SisSnapshot, columns: OrEnrollmentColumns): void {
@@ -15,7 +15,7 @@ export function withOrEnrollmentColumns(sis: SisSnapshot, columns: OrEnrollmentC
 
 /** A snapshot's enrollments as columns: the reader's when records were never made, else coded from the records. */
 export function orEnrollmentColumnsOf(sis: SisSnapshot): OrEnrollmentColumns {
-  return readEnrollments.columnsOf(sis) ?? columnsOfRecords(sis);
+  return readEnrollments.columnsOf(sis);
 }
 
 /** Codes records (snapshots made in memory: the generator, tests). */

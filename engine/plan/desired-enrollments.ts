@@ -29,7 +29,7 @@ export interface DesiredEnrollmentColumns extends RecordColumns<DesiredEnrollmen
   readonly statuses: readonly string[];
 }
 
-const desiredEnrollments = new LazyRecords<DesiredState, DesiredEnrollmentColumns>('enrollments');
+const desiredEnrollments = new LazyRecords<DesiredState, DesiredEnrollmentColumns>('enrollments', (desired) => columnsOfRecords(desired.enrollments));
 
 /** Gives a desired state its enrollments as columns: `desired.enrollments` makes the records when first read. */
 export function withDesiredEnrollmentColumns(desired: DesiredState, columns: DesiredEnrollmentColumns): void {
@@ -38,7 +38,7 @@ export function withDesiredEnrollmentColumns(desired: DesiredState, columns: Des
 
 /** A desired state's enrollments as columns: the transform's when records were never made, else coded from the records. */
 export function desiredEnrollmentColumnsOf(desired: DesiredState): DesiredEnrollmentColumns {
-  return desiredEnrollments.columnsOf(desired) ?? columnsOfRecords(desired.enrollments);
+  return desiredEnrollments.columnsOf(desired);
 }
 
 /** Codes records (desired states made by tests: small). */
