@@ -6,10 +6,14 @@ export function identityOrder(n: number): Int32Array {
   return order;
 }
 
+const SMALL_SORT = 4096;
+
 /** Row indexes ordered by 32-bit `keys` (stable: equal keys keep row order). LSD radix sort, 16 bits per pass. */
 export function sortIndexesByKey(keys: Uint32Array): Int32Array {
   const n = keys.length;
   let order: Int32Array = identityOrder(n);
+  // Each pass clears and sums 65,536 counters: below a few thousand rows a comparison sort is cheaper.
+  if (n < SMALL_SORT) return order.sort((a, b) => keys[a]! - keys[b]! || a - b);
   let spare: Int32Array = new Int32Array(n);
   for (let shift = 0; shift < 32; shift += 16) {
     const counts = new Int32Array(0x10001);
