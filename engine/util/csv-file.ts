@@ -6,7 +6,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { DataError } from '../errors.js';
-import { parseCsv, parseCsvColumns, type CsvColumns, type CsvTable, type StreamedInput } from './csv.js';
+import { parseCsv, parseCsvColumns, type ColumnOptions, type CsvColumns, type CsvTable, type StreamedInput } from './csv.js';
 import { sha256Hex } from './canonical.js';
 import type { FileDigest } from './digest.js';
 
@@ -18,10 +18,10 @@ export interface ParsedFile<T> {
 }
 
 /** Parses the file at `path` by column (`label` names it in messages). */
-export function parseCsvFileColumns(path: string, label: string): ParsedFile<CsvColumns> {
+export function parseCsvFileColumns(path: string, label: string, options: ColumnOptions = {}): ParsedFile<CsvColumns> {
   const input = new HashingFile(path, label);
   try {
-    const table = parseCsvColumns(input, label);
+    const table = parseCsvColumns(input, label, options);
     return { table, ...input.hashed() };
   } finally {
     input.close();
@@ -34,8 +34,8 @@ export function parseCsvFileRows(path: string, label: string): ParsedFile<CsvTab
 }
 
 /** The same, for bytes already in memory (a zip entry). */
-export function parseCsvBytesColumns(bytes: Uint8Array, label: string): ParsedFile<CsvColumns> {
-  return { table: parseCsvColumns(bytes, label), ...hashOf(bytes) };
+export function parseCsvBytesColumns(bytes: Uint8Array, label: string, options: ColumnOptions = {}): ParsedFile<CsvColumns> {
+  return { table: parseCsvColumns(bytes, label, options), ...hashOf(bytes) };
 }
 
 export function parseCsvBytesRows(bytes: Uint8Array, label: string): ParsedFile<CsvTable> {

@@ -28,6 +28,7 @@
 import { isUtf8 } from 'node:buffer';
 import { parse as csvParseSync } from 'csv-parse/sync';
 import { DataError, type Diagnostic } from '../errors.js';
+import { KeptValues, KeptValuesBuilder } from './kept-values.js';
 
 export interface CsvTable {
   /** Name used in messages, e.g. `users.csv`. */
@@ -62,7 +63,35 @@ export interface CsvColumns {
  */
 export interface CsvColumn {
   codes: Uint16Array | Int32Array;
+  /** Each code's value (code 0 is ''). For a column kept as bytes, made in full on first use: prefer `cellText`. */
   values: string[];
+  /** Set when the column was asked to keep its values as bytes and they turned out (nearly) all different. */
+  kept?: KeptValues;
+}
+
+/** The value of `code` in `column`, made on its own for a column kept as bytes. */
+export function cellText(column: CsvColumn, code: number): string {
+  return column.kept ? column.kept.text(code) : column.values[code]!;
+}
+
+/** A column kept as bytes (util/kept-values.ts). */
+export class KeptColumn implements CsvColumn {
+  private made: string[] | null = null;
+
+  constructor(readonly codes: Uint16Array | Int32Array, readonly kept: KeptValues) {}
+
+  get values(): string[] {
+    this.made ??= this.kept.all();
+    return this.made;
+  }
+}
+
+export interface ColumnOptions {
+  /**
+   * Columns (by header name) whose values, once they turn out to be nearly all different, are kept
+   * as bytes rather than made into strings (ids nobody reads one by one).
+   */
+  keepBytes?: (header: string) => boolean;
 }
 
 /** An input read piece by piece, such as a file on disk (see util/csv-file.ts). */
@@ -100,16 +129,20 @@ export function parseCsv(input: string | Uint8Array, file: string): CsvTable {
   return robustParse(normaliseLineBreaks(source.text()), file);
 }
 
-export function parseCsvColumns(input: CsvInput, file: string): CsvColumns {
+export function parseCsvColumns(input: CsvInput, file: string, options: ColumnOptions = {}): CsvColumns {
   const source = openSource(input, file);
-  const scanner = source.scanner(true);
+  const scanner = source.scanner(true, options.keepBytes);
   if (scanner) {
     while (scanner.next()) {
       // The scanner stores each cell's code as it reads it (see Scanner.store).
     }
     if (!scanner.failed) {
       const rowCount = scanner.rows;
-      const columns = scanner.header.map((_, i) => ({ codes: fitted(scanner.codesOf(i), rowCount), values: scanner.valuesOf(i) }));
+      const columns = scanner.header.map((_, i): CsvColumn => {
+        const codes = fitted(scanner.codesOf(i), rowCount);
+        const kept = scanner.keptOf(i);
+        return kept ? new KeptColumn(codes, kept) : { codes, values: scanner.valuesOf(i) };
+      });
       return { file, header: scanner.header, rowCount, columns, lineNumbers: null, diagnostics: [] };
     }
   }
@@ -193,7 +226,7 @@ interface Source {
   /** The decoded text without BOM (decoded on first use). */
   text(): string;
   /** A fast-path scanner positioned after the header, or null when the file needs the robust path. */
-  scanner(encode: boolean): Scanner | null;
+  scanner(encode: boolean, keep?: (header: string) => boolean): Scanner | null;
 }
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
@@ -217,7 +250,7 @@ function openSource(input: CsvInput, file: string): Source {
   const bom = UTF8_BOM.every((b, i) => raw[i] === b) ? 3 : 0;
   const bytes = Buffer.from(raw.buffer, raw.byteOffset + bom, raw.byteLength - bom) as NodeBuffer;
   if (isBlankAscii(bytes)) throw emptyFile(file);
-  return { text: decoded, scanner: (encode) => Scanner.open(ByteWindow.whole(bytes), 0, encode) };
+  return { text: decoded, scanner: (encode, keep) => Scanner.open(ByteWindow.whole(bytes), 0, encode, keep) };
 }
 
 /** A streamed input: the fast path reads it window by window; the robust path reads it whole. */
@@ -228,13 +261,13 @@ function openStream(input: StreamedInput, file: string): Source {
   let opened = false;
   return {
     text: decoded,
-    scanner: (encode) => {
+    scanner: (encode, keep) => {
       if (opened) throw new Error('a streamed CSV input is scanned once');
       opened = true;
       const window = ByteWindow.stream(input, file);
       const bom = UTF8_BOM.every((b, i) => window.bytes[i] === b) ? 3 : 0;
       if (window.eof && isBlankAscii(window.bytes.subarray(bom))) throw emptyFile(file);
-      return Scanner.open(window, bom, encode);
+      return Scanner.open(window, bom, encode, keep);
     },
   };
 }
@@ -383,11 +416,11 @@ class Scanner {
   private bytes: NodeBuffer;
   private readonly columns: Column[];
 
-  private constructor(private readonly window: ByteWindow, readonly header: string[], start: number, encode: boolean) {
+  private constructor(private readonly window: ByteWindow, readonly header: string[], start: number, encode: boolean, keep: ((header: string) => boolean) | undefined) {
     this.pos = start;
     this.bytes = window.bytes;
     this.cells = new Array<string>(header.length).fill('');
-    this.columns = header.map(() => new Column(window.bytes, encode));
+    this.columns = header.map((name) => new Column(window.bytes, encode, encode && keep !== undefined && keep(name)));
     if (encode) {
       this.capacity = this.linesLeft();
       this.codes = header.map(() => new Uint16Array(this.capacity));
@@ -421,7 +454,7 @@ class Scanner {
   }
 
   /** A scanner positioned after the header (which starts at `start`), or null when the header needs the robust path. */
-  static open(window: ByteWindow, start: number, encode: boolean): Scanner | null {
+  static open(window: ByteWindow, start: number, encode: boolean, keep?: (header: string) => boolean): Scanner | null {
     while (window.lastLine < start && !window.eof) window.advance(0); // a header longer than the window
     const bytes = window.bytes;
     const lf = bytes.indexOf(LF, start);
@@ -433,7 +466,7 @@ class Scanner {
     if (line.includes('"')) return null; // quoted headers are rare; let the robust path handle them
     const header = line.split(',').map((h) => h.trim());
     if (header.some((h) => h === '')) return null;
-    return new Scanner(window, header, lf === -1 ? bytes.length : lf + 1, encode);
+    return new Scanner(window, header, lf === -1 ? bytes.length : lf + 1, encode, keep);
   }
 
   /**
@@ -466,6 +499,11 @@ class Scanner {
   /** A column's values, when encoding (code 0 is ''). */
   valuesOf(column: number): string[] {
     return this.columns[column]!.values;
+  }
+
+  /** A column's values when it kept them as bytes, else null. */
+  keptOf(column: number): KeptValues | null {
+    return this.columns[column]!.keptValues();
   }
 
   /**
@@ -615,7 +653,10 @@ class Column {
   private storedView = new DataView(this.stored.buffer);
   private storedLength = 0;
 
-  constructor(private bytes: NodeBuffer, private readonly encode: boolean) {
+  /** With `keep`, once the column stops interning, values are kept as bytes here (util/kept-values.ts). */
+  private kept: KeptValuesBuilder | null = null;
+
+  constructor(private bytes: NodeBuffer, private readonly encode: boolean, private readonly keep = false) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.values = encode ? [''] : [];
   }
@@ -677,7 +718,12 @@ class Column {
   /** A value that is not a stretch of the file (a quoted cell, unescaped): coded, not interned. */
   add(value: string): number {
     this.lastLength = 0; // the next cell is not compared with it
+    if (this.kept) return this.kept.addText(value);
     return this.encode ? this.values.push(value) - 1 : 0;
+  }
+
+  keptValues(): KeptValues | null {
+    return this.kept ? this.kept.finish() : null;
   }
 
   /** The first `count` (0..4) bytes at p as a little-endian number. */
@@ -701,6 +747,13 @@ class Column {
 
   /** A value not looked up (the column's values are all different). */
   private distinct(s: number, e: number, ascii: boolean, w0: number, w1: number): string {
+    if (this.kept) {
+      // The scanner only reads a cell's text to tell a blank record, when its first byte is not printable ASCII.
+      const first = this.bytes[s]!;
+      const v = first > 32 && first < 127 ? '' : this.make(s, e, ascii);
+      this.remember(v, s, e - s, w0, w1, this.kept.addBytes(this.bytes, s, e, ascii));
+      return v;
+    }
     const v = this.make(s, e, ascii);
     const code = this.encode ? this.values.push(v) - 1 : 0;
     this.remember(v, s, e - s, w0, w1, code);
@@ -827,6 +880,13 @@ class Column {
     this.storedView = new DataView(this.stored.buffer);
     this.storedLength = 0;
     if (!this.encode) this.values.length = 0;
+    else if (this.keep) {
+      // The values made so far keep their codes: the bytes of each, in order.
+      const kept = new KeptValuesBuilder();
+      for (let code = 1; code < this.values.length; code++) kept.addText(this.values[code]!);
+      this.values.length = 1;
+      this.kept = kept;
+    }
   }
 }
 

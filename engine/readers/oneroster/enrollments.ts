@@ -57,7 +57,7 @@ function readRows(
   const endOf = perValue(sheet, endCol, (v) => (v === '' ? '' : dates.isoOf(v)), true);
   const rowAt = rowReader(sheet);
 
-  const keep = (i: number, id: string, classOrdinal: number, schoolOrdinal: number, userOrdinal: number, role: string, primary: boolean, beginDate: string, endDate: string) => {
+  const keep = (i: number, classOrdinal: number, schoolOrdinal: number, userOrdinal: number, role: string, primary: boolean, beginDate: string, endDate: string) => {
     const k = count++;
     rows.classIndex[k] = classOrdinal;
     rows.userIndex[k] = userOrdinal;
@@ -66,13 +66,13 @@ function readRows(
     rows.primary[k] = primary ? 1 : 0;
     rows.beginDate[k] = beginDate;
     rows.endDate[k] = endDate;
-    rows.sourcedId[k] = id;
+    rows.idRow[k] = i;
     rows.sourceRow[k] = rowNumberOf(sheet.table, i);
     return k;
   };
 
   /** A row read cell by cell: every message about it, ambiguous dates noted. */
-  const readRow = (row: readonly string[], i: number, id: string) => {
+  const readRow = (row: readonly string[], i: number) => {
     const classId = requiredCell(sheet, row, i, classCol, problems, what);
     const schoolId = requiredCell(sheet, row, i, schoolCol, problems, what);
     const userId = requiredCell(sheet, row, i, userCol, problems, what);
@@ -102,11 +102,11 @@ function readRows(
       else if (schoolWhy === 'deleted') problems.repeat(schoolGone, file, line, schoolCol.name, schoolId);
       return;
     }
-    const k = keep(i, id, classOrdinal, schoolOrdinal, userOrdinal, role, primary, beginDate, endDate);
+    const k = keep(i, classOrdinal, schoolOrdinal, userOrdinal, role, primary, beginDate, endDate);
     if (dates.hasUnattached()) dates.attachWith((field, iso) => { (field === beginCol.name ? rows.beginDate : rows.endDate)[k] = iso; });
   };
 
-  forEachLiveRowIndex(sheet, registry, problems, what, cellByCell ? (i, id) => readRow(rowAt(i), i, id) : (i, id) => {
+  const ids = forEachLiveRowIndex(sheet, registry, problems, what, cellByCell ? (i) => readRow(rowAt(i), i) : (i) => {
     const classOrdinal = classOf(i);
     const schoolOrdinal = schoolOf(i);
     const userOrdinal = userOf(i);
@@ -116,12 +116,13 @@ function readRows(
     const endDate = endOf(i);
     if (classOrdinal === undefined || schoolOrdinal === undefined || userOrdinal === undefined || role === undefined
       || primary === undefined || beginDate === undefined || endDate === undefined) {
-      readRow(rowAt(i), i, id);
+      readRow(rowAt(i), i);
       return;
     }
-    keep(i, id, classOrdinal, schoolOrdinal, userOrdinal, role, primary, beginDate, endDate);
+    keep(i, classOrdinal, schoolOrdinal, userOrdinal, role, primary, beginDate, endDate);
   });
   rows.count = count;
+  rows.idOfRow = (i) => ids.idAt(i);
   dates.settle(); // before merging: settling can still change beginDate/endDate
   mergeDuplicateEnrollments(rows, file, problems);
 }
@@ -159,7 +160,8 @@ function enrollmentRows(capacity: number): EnrollmentRows {
   return {
     count: 0, classIndex: new Int32Array(capacity), userIndex: new Int32Array(capacity), schoolIndex: new Int32Array(capacity),
     roleCode: new Int32Array(capacity), roles: new Ordinals(), primary: new Uint8Array(capacity),
-    beginDate: new Array<string>(capacity), endDate: new Array<string>(capacity), sourcedId: new Array<string>(capacity), sourceRow: new Int32Array(capacity),
+    beginDate: new Array<string>(capacity), endDate: new Array<string>(capacity), idRow: new Int32Array(capacity), idOfRow: () => '',
+    sourceRow: new Int32Array(capacity),
   };
 }
 
@@ -182,7 +184,8 @@ function columnsOf(rows: EnrollmentRows, file: string, classes: Registry<OrClass
   const primary = rows.primary.slice(0, n);
   const beginDate = trim(rows.beginDate);
   const endDate = trim(rows.endDate);
-  const sourcedId = trim(rows.sourcedId);
+  const idRow = rows.idRow.slice(0, n);
+  const { idOfRow } = rows;
   const sourceRow = rows.sourceRow.slice(0, n);
   const roles = rows.roles.values;
   // Only the record lists: not the registries' id indexes.
@@ -192,7 +195,7 @@ function columnsOf(rows: EnrollmentRows, file: string, classes: Registry<OrClass
   return {
     count: n, classIndex, userIndex, roleCode, roles, primary, beginDate, endDate, sourceRow, sourceFile: always(file),
     record: (i) => ({
-      sourcedId: sourcedId[i]!, classSourcedId: classList[classIndex[i]!]!.sourcedId, schoolSourcedId: orgList[schoolIndex[i]!]!.sourcedId,
+      sourcedId: idOfRow(idRow[i]!), classSourcedId: classList[classIndex[i]!]!.sourcedId, schoolSourcedId: orgList[schoolIndex[i]!]!.sourcedId,
       userSourcedId: userList[userIndex[i]!]!.sourcedId, role: roles[roleCode[i]!]!, primary: primary[i] === 1,
       beginDate: beginDate[i]!, endDate: endDate[i]!, sourceFile: file, sourceRow: sourceRow[i]!,
     }),

@@ -5,7 +5,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { DataError } from '../../errors.js';
-import type { CsvColumns, CsvTable } from '../../util/csv.js';
+import type { ColumnOptions, CsvColumns, CsvTable } from '../../util/csv.js';
 import { fileDigestOf, parseCsvBytesColumns, parseCsvBytesRows, parseCsvFileColumns, parseCsvFileRows, type ParsedFile } from '../../util/csv-file.js';
 import { digestOfFiles, type FileDigest } from '../../util/digest.js';
 import { openLazyZip } from '../../util/lazy-zip.js';
@@ -93,8 +93,9 @@ async function openDirectory(dir: string, label: string | undefined): Promise<Ro
     if (!WANTED_NAMES.has(lower)) continue;
     const path = join(dir, name);
     const label = labelFor(name);
+    const options = columnOptionsOf(lower);
     loaded.set(lower, packageFile(canonicalNameOf(lower), label, {
-      columns: () => parseCsvFileColumns(path, label),
+      columns: () => parseCsvFileColumns(path, label, options),
       rows: () => parseCsvFileRows(path, label),
     }));
   }
@@ -116,8 +117,9 @@ async function openZip(path: string, label: string): Promise<RosterPackage> {
     if (!WANTED_NAMES.has(lower)) continue;
     const entryLabel = labelFor(entry.name);
     const bytes = (): Uint8Array => zip.read(entry.path);
+    const options = columnOptionsOf(lower);
     loaded.set(lower, packageFile(canonicalNameOf(lower), entryLabel, {
-      columns: () => parseCsvBytesColumns(bytes(), entryLabel),
+      columns: () => parseCsvBytesColumns(bytes(), entryLabel, options),
       rows: () => parseCsvBytesRows(bytes(), entryLabel),
     }));
   }
@@ -159,6 +161,14 @@ function addUniqueName(names: Map<string, string>, name: string, labelFor: (n: s
   }
   names.set(lower, name);
   return lower;
+}
+
+/**
+ * enrollments.csv's sourcedIds (a million in a large district, all different) are only checked
+ * for repeats and rarely quoted in a message: they are kept as bytes (util/kept-values.ts).
+ */
+function columnOptionsOf(lower: string): ColumnOptions {
+  return lower === 'enrollments.csv' ? { keepBytes: (header) => header.trim().toLowerCase() === 'sourcedid' } : {};
 }
 
 function canonicalNameOf(lower: string): string {

@@ -1,7 +1,7 @@
 /** The row loop every file shares: sourcedId present and unique, status honoured, then the file's own reading. */
-import { rowNumberOf, type CsvColumns } from '../../util/csv.js';
+import { cellText, rowNumberOf } from '../../util/csv.js';
 import { invalidValue, requiredCell, trimmed } from './cells.js';
-import { earlierRowsOfRepeatedIds } from '../../util/repeats.js';
+import { rowIdsOf, type RowIds } from './row-ids.js';
 import { rows, type Problems, type RepeatedWarning } from './problems.js';
 import type { Registry } from './registry.js';
 import { columnOf, type BoundColumn, type Sheet } from './sheet.js';
@@ -33,47 +33,50 @@ export function forEachLiveRow<T extends { sourcedId: string }>(
   visit: (row: readonly string[], i: number, id: string) => void,
 ): void {
   const rowAt = rowReader(sheet);
-  forEachLiveRowIndex(sheet, registry, problems, what, (i, id) => visit(rowAt(i), i, id));
+  forEachLiveRowIndex(sheet, registry, problems, what, (i, ids) => visit(rowAt(i), i, ids.idAt(i)));
 }
 
 /**
  * forEachLiveRow for a reader that reads the columns itself (enrollments.csv: a million rows,
- * whose cells repeat, are read once per distinct value). `rowReader` gives a row when a message needs it.
+ * whose cells repeat, are read once per distinct value). `rowReader` gives a row when a message
+ * needs it, `ids` the row's sourcedId when the reader needs it.
  */
 export function forEachLiveRowIndex<T extends { sourcedId: string }>(
-  sheet: Sheet, registry: Registry<T>, problems: Problems, what: string, visit: (i: number, id: string) => void,
-): void {
+  sheet: Sheet, registry: Registry<T>, problems: Problems, what: string, visit: (i: number, ids: RowIds) => void,
+): RowIds {
   const { table, file } = sheet;
   const idCol = columnOf(sheet, 'sourcedId');
   const statusCol = columnOf(sheet, 'status');
   const count = table.rowCount;
-  const ids = idsOf(table, idCol.index);
-  const earlierRows = earlierRowsOfRepeatedIds(ids);
+  const ids = rowIdsOf(table, idCol.index);
+  const earlierRows = ids.earlierRows;
   const status = statusCol.index < 0 ? null : table.columns[statusCol.index]!;
   let rowAt: ((i: number) => readonly string[]) | null = null;
   for (let i = 0; i < count; i++) {
-    const id = ids[i]!;
-    if (id === '') {
+    if (ids.isEmpty(i)) {
       requiredCell(sheet, (rowAt ??= rowReader(sheet))(i), i, idCol, problems, what);
       continue;
     }
     if (earlierRows !== null && earlierRows[i] !== -1) {
+      const id = ids.idAt(i);
       reportDuplicateId(sheet, i, earlierRows[i]!, id, problems);
       registry.broken.add(id);
       continue;
     }
-    const state = readStatus(sheet, status === null ? '' : trimmed(status.values[status.codes[i]!]!), i, statusCol, problems);
+    const state = readStatus(sheet, status === null ? '' : trimmed(cellText(status, status.codes[i]!)), i, statusCol, problems);
     if (state === 'invalid') {
-      registry.broken.add(id);
+      registry.broken.add(ids.idAt(i));
       continue;
     }
     if (state === 'tobedeleted') {
+      const id = ids.idAt(i);
       registry.deleted.add(id);
       problems.repeat(TOBEDELETED_SKIPPED, file, rowNumberOf(table, i), 'status', id);
       continue;
     }
-    visit(i, id);
+    visit(i, ids);
   }
+  return ids;
 }
 
 /** Row i's cells, in one array refilled for each call. */
@@ -84,20 +87,10 @@ export function rowReader(sheet: Sheet): (i: number) => readonly string[] {
   return (i) => {
     for (let c = 0; c < width; c++) {
       const column = columns[c]!;
-      row[c] = column.values[column.codes[i]!]!;
+      row[c] = cellText(column, column.codes[i]!);
     }
     return row;
   };
-}
-
-/** The sourcedId of every row, trimmed as `cell` trims (once per distinct value). */
-function idsOf(table: CsvColumns, index: number): string[] {
-  const ids = new Array<string>(table.rowCount);
-  if (index < 0) return ids.fill('');
-  const { codes, values } = table.columns[index]!;
-  const byCode = values.map(trimmed);
-  for (let i = 0; i < ids.length; i++) ids[i] = byCode[codes[i]!]!;
-  return ids;
 }
 
 function reportDuplicateId(sheet: Sheet, i: number, first: number, id: string, problems: Problems): void {

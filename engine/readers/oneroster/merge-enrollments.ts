@@ -20,7 +20,9 @@ export interface EnrollmentRows {
   primary: Uint8Array;
   beginDate: string[];
   endDate: string[];
-  sourcedId: string[];
+  /** The row of the file each enrollment was read from, whose sourcedId `idOfRow` gives (ids are kept as bytes until asked for). */
+  idRow: Int32Array;
+  idOfRow: (fileRow: number) => string;
   sourceRow: Int32Array;
 }
 
@@ -97,7 +99,7 @@ function reportMergedEnrollments(rows: EnrollmentRows, dropped: Uint8Array, file
     count++;
   }
   if (count === 0) return; // runs with the same user and class but different roles merge nothing
-  problems.repeat(DUPLICATE_ENROLLMENTS, file, rows.sourceRow[first]!, 'sourcedId', rows.sourcedId[first]!, count);
+  problems.repeat(DUPLICATE_ENROLLMENTS, file, rows.sourceRow[first]!, 'sourcedId', rows.idOfRow(rows.idRow[first]!), count);
 }
 
 /**
@@ -117,7 +119,7 @@ function compact(rows: EnrollmentRows, holder: Int32Array, dropped: Uint8Array):
     rows.primary[j] = rows.primary[h]!;
     rows.beginDate[j] = rows.beginDate[h]!;
     rows.endDate[j] = rows.endDate[h]!;
-    rows.sourcedId[j] = rows.sourcedId[h]!;
+    rows.idRow[j] = rows.idRow[h]!;
     rows.sourceRow[j] = rows.sourceRow[h]!;
     j++;
   }
@@ -128,7 +130,7 @@ function startsFirst(rows: EnrollmentRows, p: number, q: number): boolean {
   const a = rows.beginDate[p]!;
   const b = rows.beginDate[q]!;
   if (a !== b) return a < b; // '' sorts first: an open start is the earliest
-  return rows.sourcedId[p]! < rows.sourcedId[q]!;
+  return rows.idOfRow(rows.idRow[p]!) < rows.idOfRow(rows.idRow[q]!);
 }
 
 function laterEnd(a: string, b: string): string {

@@ -1,0 +1,86 @@
+/**
+ * Columns kept as bytes (enrollments.csv's sourcedIds): the values, the rows' trimmed ids, blank
+ * ids and repeated ids must be exactly those of the same column read as strings.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { rowIdsOf } from '../../engine/readers/oneroster/row-ids.js';
+import { cellText, parseCsvColumns, type CsvColumns, type StreamedInput } from '../../engine/util/csv.js';
+
+function streamed(bytes: Uint8Array, windowBytes: number): StreamedInput {
+  let at = 0;
+  return {
+    size: bytes.length,
+    windowBytes,
+    read: (into, offset, length) => {
+      const n = Math.min(length, bytes.length - at);
+      into.set(bytes.subarray(at, at + n), offset);
+      at += n;
+      return n;
+    },
+    whole: () => bytes,
+  };
+}
+
+const keepIds = { keepBytes: (header: string) => header === 'sourcedId' };
+
+/** Ids that a column stops interning for (thousands of different ones), then the awkward ones. */
+const awkward = fc.constantFrom('', ' ', '  e7 ', '"q,1"', '"q""2"', 'é-ü', ' ñ', '\u00a0x', 'x\u00a0', '\t9\t', 'en-1', 'en-2', ' en-3', 'en-3', '"en-1"');
+
+/** A file of `count` distinct ids with `extra` cells (awkward ones, or copies of earlier ids) put in at the given rows. */
+function fileOf(count: number, extra: [number, string | number][]): string {
+  const ids = Array.from({ length: count }, (_, i) => `enr-${(i * 7919) % 100_003}-${i}`);
+  for (const [at, cell] of extra) ids.splice(at % (ids.length + 1), 0, typeof cell === 'number' ? ids[cell % ids.length]! : cell);
+  return `sourcedId,role\n${ids.map((id, i) => `${id},${i % 3 === 0 ? 'teacher' : 'student'}`).join('\n')}\n`;
+}
+
+function compare(plain: CsvColumns, kept: CsvColumns): void {
+  const a = plain.columns[0]!;
+  const b = kept.columns[0]!;
+  expect(b.kept, 'the id column is kept as bytes').toBeDefined();
+  expect(a.kept).toBeUndefined();
+  expect(kept.rowCount).toBe(plain.rowCount);
+  for (let i = 0; i < plain.rowCount; i++) expect(cellText(b, b.codes[i]!)).toBe(a.values[a.codes[i]!]);
+  expect(Array.from(b.codes, (c) => b.values[c])).toEqual(Array.from(a.codes, (c) => a.values[c]));
+  expect(kept.columns[1]!.values).toEqual(plain.columns[1]!.values); // other columns are untouched
+  const x = rowIdsOf(plain, 0);
+  const y = rowIdsOf(kept, 0);
+  for (let i = 0; i < plain.rowCount; i++) {
+    expect(y.isEmpty(i)).toBe(x.isEmpty(i));
+    expect(y.idAt(i)).toBe(x.idAt(i));
+  }
+  expect(y.earlierRows === null ? null : Array.from(y.earlierRows)).toEqual(x.earlierRows === null ? null : Array.from(x.earlierRows));
+}
+
+describe('columns kept as bytes', () => {
+  it('give the same values, trimmed ids, blanks and repeats as the column read as text', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), fc.oneof(awkward, fc.nat())), { maxLength: 12 }), fc.boolean(), (extra, stream) => {
+      const text = fileOf(4_600, extra);
+      const bytes = Buffer.from(text, 'utf8');
+      const input = () => (stream ? streamed(bytes, 8_192) : bytes);
+      compare(parseCsvColumns(input(), 'enrollments.csv'), parseCsvColumns(input(), 'enrollments.csv', keepIds));
+    }), { numRuns: 25 });
+  });
+
+  it('a repeated id is found whether it repeats a value made before or after the column switched to bytes', () => {
+    // Row 3's id was made as text before the switch (after 4,096 lookups); row 4,999's was kept as bytes.
+    const text = fileOf(6_000, [[5_000, 3], [5_500, 4_999], [20, ' enr-0-0 ']]);
+    const table = parseCsvColumns(Buffer.from(text), 'enrollments.csv', keepIds);
+    const ids = rowIdsOf(table, 0);
+    const firstRow = new Map<string, number>();
+    const expected: [number, number][] = [];
+    for (let row = 0; row < table.rowCount; row++) {
+      const id = ids.idAt(row);
+      const first = firstRow.get(id);
+      if (first === undefined) firstRow.set(id, row);
+      else expected.push([row, first]);
+    }
+    expect(expected).toHaveLength(3);
+    expect(Array.from(ids.earlierRows!).flatMap((first, row) => (first === -1 ? [] : [[row, first]]))).toEqual(expected);
+  });
+
+  it('a column of few values is not kept, whatever it is called', () => {
+    const text = `sourcedId,role\n${Array.from({ length: 9_000 }, (_, i) => `s${i % 50},student`).join('\n')}\n`;
+    expect(parseCsvColumns(Buffer.from(text), 'enrollments.csv', keepIds).columns[0]!.kept).toBeUndefined();
+  });
+});
