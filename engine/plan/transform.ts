@@ -97,8 +97,8 @@ class Transformer {
   private readonly placements: Placement[] = [];
   /** Canvas term_id → the SIS's exclusive end day (YYYY-MM-DD), for the exit-date alignment. */
   private readonly termEndDay = new Map<string, string>();
-  /** OneRoster user sourcedId → position of the desired user in `desiredUsers`. */
-  private readonly userOrdinalOf = new Map<string, number>();
+  /** Per SIS user (index in sis.users), its index among the desired users, -1 when it is not synced. */
+  private desiredUserOfSisUser = new Int32Array(0);
   private desiredUsers: DesiredUser[] = [];
   /** Context objects of schools, terms and courses, built once each and shared by every record's formula context. */
   private readonly orgContexts = new Map<OrOrg, Record<string, string>>();
@@ -367,7 +367,10 @@ class Transformer {
     const userIds = this.registry('user_id');
     const logins = this.registry('login_id', true);
     const out: DesiredUser[] = [];
-    for (const u of this.sis.users) {
+    const sisUsers = this.sis.users;
+    this.desiredUserOfSisUser = new Int32Array(sisUsers.length).fill(-1);
+    for (let index = 0; index < sisUsers.length; index++) {
+      const u = sisUsers[index]!;
       if (!roles.has(u.role)) continue;
       const school = this.primarySchool(u);
       if (this.inScopeSchools !== null && school === undefined) continue;
@@ -380,7 +383,7 @@ class Transformer {
       if (!logins.claim(loginId, u.source, formulas.login_id)) continue;
       const user = buildUser(u, ctx, formulas, userId, loginId, school ? this.accountOf.get(school.sourcedId) ?? null : null);
       user.authentication_provider_id = this.authProvider(u, user);
-      this.userOrdinalOf.set(u.sourcedId, out.length);
+      this.desiredUserOfSisUser[index] = out.length;
       out.push(user);
     }
     return out;
@@ -435,7 +438,7 @@ class Transformer {
     let k = 0;
     // Per class, per user and per (OneRoster role, primary) of the snapshot, found once rather than per row.
     const placementByClass = this.sis.classes.map((c) => this.placementOf.get(c.sourcedId));
-    const desiredUserByUser = Int32Array.from(this.sis.users, (u) => this.userOrdinalOf.get(u.sourcedId) ?? -1);
+    const desiredUserByUser = this.desiredUserOfSisUser;
     const roles = new Ordinals();
     const canvasRoleCodes = sis.roles.flatMap((role) => [false, true].map((primary) => {
       const canvas = canvasRole(role, primary, roleMap);

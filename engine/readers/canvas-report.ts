@@ -18,7 +18,7 @@ import type {
   AccountRecord, CanvasState, Cell, CourseRecord, EnrollmentRecord, EnrollmentType, SectionRecord, TermOverrideRecord, TermRecord, UserRecord,
 } from '../model/canvas.js';
 import { BY_HAND, BY_SIS, withEnrollmentColumns, type CodedColumn, type EnrollmentColumns } from '../model/enrollment-columns.js';
-import { rowNumberOf, type CsvColumn, type CsvColumns } from '../util/csv.js';
+import { cellText, keepingBytesOf, rowNumberOf, type CsvColumn, type CsvColumns } from '../util/csv.js';
 import { toUtcInstant } from '../util/dates.js';
 import { earlierRowsOfRepeatedIds } from '../util/repeats.js';
 import { openLazyZip } from '../util/lazy-zip.js';
@@ -127,7 +127,7 @@ export function startCanvasReport(path: string): CanvasReportReading {
  */
 export function readCanvasReportBytes(bytes: Uint8Array, fileName: string, origin: string): CanvasState {
   const loaded = fileName.toLowerCase().endsWith('.csv')
-    ? { sources: [{ name: fileName, display: origin, parse: () => parseCsvBytesColumns(bytes, origin), job: null }], singleCsv: true }
+    ? { sources: [{ name: fileName, display: origin, parse: () => parseCsvBytesColumns(bytes, origin, KEEPING), job: null }], singleCsv: true }
     : { sources: loadZip(origin, bytes, null), singleCsv: false };
   return stateOf(loaded, origin);
 }
@@ -227,8 +227,15 @@ function loadDirectory(dir: string): SourceFile[] {
   return files;
 }
 
+/**
+ * canvas_enrollment_id: a million different ids at 200,000 students, read only for the few
+ * enrollments a plan changes, so kept as bytes (util/kept-values.ts).
+ */
+const KEPT_COLUMNS = ['canvas_enrollment_id'];
+const KEEPING = keepingBytesOf(KEPT_COLUMNS);
+
 function fileSource(name: string, path: string, size: number): SourceFile {
-  return { name, display: path, parse: () => parseCsvFileColumns(path, path), job: { path, label: path, size } };
+  return { name, display: path, parse: () => parseCsvFileColumns(path, path, KEEPING), job: { path, label: path, size, keep: KEPT_COLUMNS } };
 }
 
 /**
@@ -246,8 +253,8 @@ function loadZip(path: string, bytes: Uint8Array, onDisk: string | null): Source
   }
   return names.map((n) => {
     const display = `${path}/${n}`;
-    const job = onDisk === null ? null : { path: onDisk, entry: n, label: display, badZip, size: bytes.byteLength / names.length };
-    return { name: posix.basename(n), display, parse: () => parseCsvBytesColumns(zip.read(n), display), job };
+    const job = onDisk === null ? null : { path: onDisk, entry: n, label: display, badZip, size: bytes.byteLength / names.length, keep: KEPT_COLUMNS };
+    return { name: posix.basename(n), display, parse: () => parseCsvBytesColumns(zip.read(n), display, KEEPING), job };
   });
 }
 
@@ -361,7 +368,7 @@ const BOOL_EMPTY = 2;
 function textOf(column: CsvColumn | null, r: number): Cell {
   if (column === null) return null;
   const code = column.codes[r]!;
-  return code === 0 ? null : column.values[code]!;
+  return code === 0 ? null : cellText(column, code);
 }
 
 class FileCells {
@@ -385,7 +392,7 @@ class FileCells {
   /** The cell of row r in column i (a present column). */
   private value(r: number, i: number): string {
     const column = this.columns[i]!;
-    return column.values[column.codes[r]!]!;
+    return cellText(column, column.codes[r]!);
   }
 
   /** Column index, or -1 when the file does not have it. */

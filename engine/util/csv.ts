@@ -94,6 +94,11 @@ export interface ColumnOptions {
   keepBytes?: (header: string) => boolean;
 }
 
+/** Options keeping as bytes the columns named (ignoring case and surrounding blanks). */
+export function keepingBytesOf(names: readonly string[]): ColumnOptions {
+  return names.length === 0 ? {} : { keepBytes: (header) => names.includes(header.trim().toLowerCase()) };
+}
+
 /** An input read piece by piece, such as a file on disk (see util/csv-file.ts). */
 export interface StreamedInput {
   /** Reads up to `length` bytes into `into` at `offset`; 0 at the end of the input. */

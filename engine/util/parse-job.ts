@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { DataError } from '../errors.js';
 import { parseCsvBytesColumns, parseCsvFileColumns, type ParsedFile } from './csv-file.js';
-import type { CsvColumns } from './csv.js';
+import { keepingBytesOf, type CsvColumns } from './csv.js';
 import { openLazyZip, type LazyZip } from './lazy-zip.js';
 
 /** A file on disk, or an entry of a zip on disk; `label` names it in messages. */
@@ -16,16 +16,19 @@ export interface ParseJob {
   entry?: string;
   /** For a zip entry: the error a damaged archive gives (fflate's reason is added to the message). */
   badZip?: { code: string; message: string; hint: string };
+  /** Columns (header names, lower case) kept as bytes once nearly all their values differ (util/kept-values.ts). */
+  keep?: readonly string[];
 }
 
 /** Parses a job; `zips` keeps the archives opened so far (one read per zip, not per entry). */
 export function parseJob(job: ParseJob, zips: Map<string, LazyZip>): ParsedFile<CsvColumns> {
-  if (job.entry === undefined) return parseCsvFileColumns(job.path, job.label);
+  const options = keepingBytesOf(job.keep ?? []);
+  if (job.entry === undefined) return parseCsvFileColumns(job.path, job.label, options);
   let zip = zips.get(job.path);
   if (!zip) {
     const bad = job.badZip ?? { code: 'csv.unreadable', message: `cannot read ${job.path}`, hint: 'Check that the archive is complete.' };
     zip = openLazyZip(readFileSync(job.path), (err) => new DataError(bad.code, `${bad.message}: ${err.message}`, { file: job.path }, bad.hint, { cause: err }));
     zips.set(job.path, zip);
   }
-  return parseCsvBytesColumns(zip.read(job.entry), job.label);
+  return parseCsvBytesColumns(zip.read(job.entry), job.label, options);
 }

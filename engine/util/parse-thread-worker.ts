@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { RosteropsError } from '../errors.js';
 import type { LazyZip } from './lazy-zip.js';
 import { parseJob, type ParseJob } from './parse-job.js';
-import type { ParseOutcome } from './parse-thread.js';
+import { packForTransfer, type ParseOutcome } from './parse-thread.js';
 
 const port = parentPort!;
 const jobs = (workerData as { jobs: ParseJob[] }).jobs;
@@ -15,8 +15,8 @@ const zips = new Map<string, LazyZip>();
 
 for (let index = 0; index < jobs.length; index++) {
   const outcome = outcomeOf(jobs[index]!);
-  // The codes are moved, not copied: the thread has no use for them once they are sent.
-  const moved = 'parsed' in outcome ? [...new Set(outcome.parsed.table.columns.map((c) => c.codes.buffer as ArrayBuffer))] : [];
+  // Typed arrays are moved, not copied: the thread has no use for them once they are sent.
+  const moved = 'parsed' in outcome ? packForTransfer(outcome.parsed.table) : [];
   port.postMessage({ index, outcome }, moved);
 }
 

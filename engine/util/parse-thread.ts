@@ -18,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DataError, type Diagnostic, type Location } from '../errors.js';
 import type { ParsedFile } from './csv-file.js';
-import type { CsvColumns } from './csv.js';
+import { KeptColumn, type CsvColumn, type CsvColumns } from './csv.js';
+import { KeptValues } from './kept-values.js';
 import type { LazyZip } from './lazy-zip.js';
 import { parseJob, type ParseJob } from './parse-job.js';
 
@@ -42,6 +43,40 @@ export function parseThreadWanted(totalBytes: number, setting = process.env.ROST
 
 const WORKER_SCRIPT = new URL('./parse-thread-worker.js', import.meta.url);
 
+/** How a column kept as bytes crosses threads: its parts, as a structured clone can carry them. */
+interface PackedKept {
+  bytes: Uint8Array;
+  ends: Int32Array;
+  count: number;
+  ascii: boolean;
+}
+
+/**
+ * Makes a table fit for `postMessage` (columns kept as bytes become their parts: a clone would
+ * drop their methods) and lists the buffers to move rather than copy.
+ */
+export function packForTransfer(table: CsvColumns): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  table.columns = table.columns.map((column) => {
+    buffers.add(column.codes.buffer as ArrayBuffer);
+    if (!column.kept) return column;
+    const { bytes, ends, count, ascii } = column.kept;
+    buffers.add(bytes.buffer as ArrayBuffer);
+    buffers.add(ends.buffer as ArrayBuffer);
+    const packed: PackedKept = { bytes, ends, count, ascii };
+    return { codes: column.codes, values: [], packedKept: packed } as CsvColumn;
+  });
+  return [...buffers];
+}
+
+/** The table as it was before `packForTransfer`, on the thread that received it. */
+export function unpackAfterTransfer(table: CsvColumns): void {
+  table.columns = table.columns.map((column) => {
+    const packed = (column as CsvColumn & { packedKept?: PackedKept }).packedKept;
+    return packed ? new KeptColumn(column.codes, new KeptValues(packed.bytes, packed.ends, packed.count, packed.ascii)) : column;
+  });
+}
+
 export class ParseThread {
   private readonly outcomes: Promise<ParseOutcome>[];
   private readonly worker: Worker;
@@ -54,6 +89,7 @@ export class ParseThread {
     this.outcomes = jobs.map(() => new Promise<ParseOutcome>((resolve) => settle.push(resolve)));
     this.worker = new Worker(script, { workerData: { jobs } });
     this.worker.on('message', ({ index, outcome }: { index: number; outcome: ParseOutcome }) => {
+      if ('parsed' in outcome) unpackAfterTransfer(outcome.parsed.table);
       settle[index]!(outcome);
       if (++this.received === jobs.length) void this.worker.terminate();
     });

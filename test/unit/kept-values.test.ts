@@ -2,10 +2,17 @@
  * Columns kept as bytes (enrollments.csv's sourcedIds): the values, the rows' trimmed ids, blank
  * ids and repeated ids must be exactly those of the same column read as strings.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { PROVISIONING_COLUMNS } from '../../engine/canvas/columns.js';
+import { readCanvasReport } from '../../engine/readers/canvas-report.js';
 import { rowIdsOf } from '../../engine/readers/oneroster/row-ids.js';
 import { cellText, parseCsvColumns, type CsvColumns, type StreamedInput } from '../../engine/util/csv.js';
+import { packForTransfer, unpackAfterTransfer } from '../../engine/util/parse-thread.js';
 
 function streamed(bytes: Uint8Array, windowBytes: number): StreamedInput {
   let at = 0;
@@ -82,5 +89,52 @@ describe('columns kept as bytes', () => {
   it('a column of few values is not kept, whatever it is called', () => {
     const text = `sourcedId,role\n${Array.from({ length: 9_000 }, (_, i) => `s${i % 50},student`).join('\n')}\n`;
     expect(parseCsvColumns(Buffer.from(text), 'enrollments.csv', keepIds).columns[0]!.kept).toBeUndefined();
+  });
+});
+
+describe('columns kept as bytes across threads and in the Canvas report', () => {
+  it('a table packed for the parse thread arrives with the same values, its buffers moved', async () => {
+    const text = fileOf(5_000, [[7, 'ü-1'], [4_800, 2]]);
+    const original = parseCsvColumns(Buffer.from(text), 'enrollments.csv', keepIds);
+    const expected = Array.from(original.columns[0]!.codes, (c) => cellText(original.columns[0]!, c));
+    const table = parseCsvColumns(Buffer.from(text), 'enrollments.csv', keepIds);
+    const moved = packForTransfer(table);
+    const { port1, port2 } = new MessageChannel();
+    const received = new Promise<CsvColumns>((resolve) => port2.once('message', (m: CsvColumns) => resolve(m)));
+    port1.postMessage(table, moved);
+    const arrived = await received;
+    port1.close();
+    expect(moved.every((b) => b.byteLength === 0), 'moved, not copied').toBe(true);
+    unpackAfterTransfer(arrived);
+    const column = arrived.columns[0]!;
+    expect(column.kept).toBeDefined();
+    expect(Array.from(column.codes, (c) => cellText(column, c))).toEqual(expected);
+    expect(arrived.columns[1]!.values).toEqual(original.columns[1]!.values);
+  });
+
+  it('every Canvas enrollment keeps its canvas_enrollment_id when the report is large enough to keep them as bytes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rosterops-kept-'));
+    try {
+      const header = PROVISIONING_COLUMNS.enrollments;
+      const rows = Array.from({ length: 6_000 }, (_, i) => header.map((h) => {
+        switch (h) {
+          case 'canvas_enrollment_id': return i === 17 ? '"9,17"' : String(900_000 + i * 3);
+          case 'course_id': case 'section_id': return `cls-${i % 40}`;
+          case 'user_id': return `s${i}`;
+          case 'canvas_user_id': return String(5_000 + i);
+          case 'role': return 'student';
+          case 'status': return 'active';
+          case 'created_by_sis': return 'true';
+          case 'base_role_type': return 'StudentEnrollment';
+          default: return '';
+        }
+      }).join(','));
+      writeFileSync(join(dir, 'enrollments.csv'), `${header.join(',')}\n${rows.join('\n')}\n`);
+      const state = await readCanvasReport(dir);
+      expect(state.enrollments).toHaveLength(6_000);
+      expect(state.enrollments.map((e) => e.canvas_enrollment_id)).toEqual(Array.from({ length: 6_000 }, (_, i) => (i === 17 ? '9,17' : String(900_000 + i * 3))));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -27,7 +27,7 @@ const yamlValue = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small' },
     fc.constantFrom(null, true, false, 0, 1, -3, 2.5, '', 'x', 'saml', 'conclude', 'suspend', '2025-13-40', '2025-01-24', 'https://x.org', 'not a url', '{{sourcedId}}', 'student'),
     fc.array(tie('value'), { maxLength: 3 }),
-    fc.dictionary(fc.constantFrom('missing', 'manual', 'owns', 'maxCount', 'url', 'path', 'bogus', 'default', 'rules', 'match', 'provider', 'role'), tie('value'), { maxKeys: 3 })),
+    fc.dictionary(fc.constantFrom('missing', 'manual', 'owns', 'maxCount', 'url', 'path', 'bogus', 'default', 'rules', 'match', 'provider', 'role'), tie('value'), { maxKeys: 3 }).map((d) => ({ ...d }))), // plain objects, as the YAML parser gives
 })).value;
 
 /** Paths into a policy where the schema has something to say. */

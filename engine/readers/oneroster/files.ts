@@ -5,7 +5,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { DataError } from '../../errors.js';
-import type { ColumnOptions, CsvColumns, CsvTable } from '../../util/csv.js';
+import { keepingBytesOf, type ColumnOptions, type CsvColumns, type CsvTable } from '../../util/csv.js';
 import { fileDigestOf, parseCsvBytesColumns, parseCsvBytesRows, parseCsvFileColumns, parseCsvFileRows, type ParsedFile } from '../../util/csv-file.js';
 import { digestOfFiles, type FileDigest } from '../../util/digest.js';
 import { openLazyZip } from '../../util/lazy-zip.js';
@@ -168,7 +168,7 @@ function addUniqueName(names: Map<string, string>, name: string, labelFor: (n: s
  * for repeats and rarely quoted in a message: they are kept as bytes (util/kept-values.ts).
  */
 function columnOptionsOf(lower: string): ColumnOptions {
-  return lower === 'enrollments.csv' ? { keepBytes: (header) => header.trim().toLowerCase() === 'sourcedid' } : {};
+  return keepingBytesOf(lower === 'enrollments.csv' ? ['sourcedid'] : []);
 }
 
 function canonicalNameOf(lower: string): string {
