@@ -3,7 +3,7 @@
  * SIS row finds its login by SIS id, then by login_id (silently claiming a hand-made login). A hand-
  * made user whose login differs gets a duplicate unless we attach the SIS login to it first.
  */
-import type { CanvasState, Cell, UserRecord } from '../../model/canvas.js';
+import type { CanvasState, UserRecord } from '../../model/canvas.js';
 import type { FieldChange, Operation } from '../../model/plan.js';
 import type { Config } from '../../policy/types.js';
 import type { DesiredUser } from '../desired.js';
@@ -45,7 +45,7 @@ class DeferredMap {
 }
 
 /** Which report columns `rules.users.owns` controls (names are owned as a pair). */
-function comparedFields(owns: readonly string[]): string[] {
+export function comparedFields(owns: readonly string[]): string[] {
   const set = new Set(owns);
   if (set.has('first_name') || set.has('last_name')) {
     set.add('full_name');
@@ -53,6 +53,33 @@ function comparedFields(owns: readonly string[]): string[] {
   }
   // Canvas keeps an e-mail the SIS stops sending (no way to blank it by CSV): only compare when set.
   return USER_FIELDS.filter((f) => set.has(f));
+}
+
+/**
+ * Whether a user's compared fields differ: what `fieldChanges` would list (an e-mail the SIS does
+ * not send and a provider named two ways count as the same), without building the list. Run for
+ * every user Canvas already has, so fields are read by name: reading them by a key from `compared`
+ * was a slow keyed lookup per field and user.
+ */
+export function userFieldsDiffer(compared: readonly string[], canonProvider: (v: string | null) => string | null): (d: DesiredUser, a: UserRecord) => boolean {
+  const has = new Set(compared);
+  const login = has.has('login_id');
+  const full = has.has('full_name');
+  const sortable = has.has('sortable_name');
+  const short = has.has('short_name');
+  const email = has.has('email');
+  const provider = has.has('authentication_provider_id');
+  const integration = has.has('integration_id');
+  const status = has.has('status');
+  const providersDiffer = (after: string | null, before: string | null) => after !== before && canonProvider(before) !== canonProvider(after);
+  return (d, a) => (login && norm(d.login_id) !== norm(a.login_id))
+    || (full && norm(d.full_name) !== norm(a.full_name))
+    || (sortable && norm(d.sortable_name) !== norm(a.sortable_name))
+    || (short && norm(d.short_name) !== norm(a.short_name))
+    || (email && norm(d.email) !== null && norm(d.email) !== norm(a.email))
+    || (provider && providersDiffer(norm(d.authentication_provider_id), norm(a.authentication_provider_id)))
+    || (integration && norm(d.integration_id) !== norm(a.integration_id))
+    || (status && norm(d.status) !== norm(a.status));
 }
 
 function userRow(d: DesiredUser, a: UserRecord | undefined, owns: readonly string[]) {
@@ -108,6 +135,7 @@ export function diffUsers(desired: DesiredUser[], actual: CanvasState, config: C
   const fieldChanges = (d: DesiredUser, a: UserRecord, fields: readonly string[]) =>
     compareFields(d, a, fields).filter((c) => c.field !== 'authentication_provider_id' || canonProvider(c.before) !== canonProvider(c.after));
   const compared = comparedFields(rule.owns);
+  const differs = userFieldsDiffer(compared, canonProvider);
   // SIS id → position of the (last) login with it; byLogin: live logins by lower-cased login_id.
   const bySisId = new Map<string, number>();
   const byLogin = new Map<string, UserRecord>();
@@ -213,19 +241,6 @@ export function diffUsers(desired: DesiredUser[], actual: CanvasState, config: C
       },
       rows: [userRow(d, manual, rule.owns)], account: d.account,
     }));
-  }
-
-  /** Whether any compared field differs (what fieldChanges would list, without building it). */
-  function differs(d: DesiredUser, a: UserRecord): boolean {
-    for (const field of compared) {
-      const after = norm((d as unknown as Record<string, Cell>)[field]);
-      const before = norm((a as unknown as Record<string, Cell>)[field]);
-      if (after === before) continue;
-      if (field === 'email' && after === null) continue;
-      if (field === 'authentication_provider_id' && canonProvider(before) === canonProvider(after)) continue;
-      return true;
-    }
-    return false;
   }
 
   function loginClaimed(d: DesiredUser, holder: UserRecord, op: Operation): void {
