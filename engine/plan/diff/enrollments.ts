@@ -5,6 +5,7 @@
  */
 import type { CanvasState } from '../../model/canvas.js';
 import { BY_HAND, BY_SIS, enrollmentColumnsOf, type CodedColumn, type EnrollmentColumns } from '../../model/enrollment-columns.js';
+import { IdIndex } from '../../util/id-index.js';
 import { Ordinals } from '../../util/ordinals.js';
 import type { Config } from '../../policy/types.js';
 import { enrollmentOrigin } from '../desired.js';
@@ -133,7 +134,8 @@ function keyOf(section: string, user: string, role: string): string {
  */
 class EnrollmentIdentities {
   private readonly sections = new Ordinals();
-  private readonly users = new Ordinals();
+  /** SIS user ids: a large report has a couple of hundred thousand (an IdIndex, not a Map, see util/id-index.ts). */
+  private readonly users = new IdIndex();
   private readonly roles = new Ordinals();
   /** Identity of each reported enrollment, -1 when it has none. */
   private readonly entries: Int32Array;
@@ -160,7 +162,7 @@ class EnrollmentIdentities {
     const deletedByCode = reported.status.values.map((s) => s === 'deleted');
     const activeBySis = (i: number) => activeByCode[statusCodes[i]!]! && reported.createdBySis[i] !== BY_HAND;
     // Group by user (file order within a user).
-    const userCount = this.users.size;
+    const userCount = this.users.ids.length;
     const starts = new Int32Array(userCount + 1);
     for (let i = 0; i < n; i++) if (userOf[i] !== -1) starts[userOf[i]! + 1]!++;
     for (let u = 0; u < userCount; u++) starts[u + 1]! += starts[u]!;
@@ -212,7 +214,7 @@ class EnrollmentIdentities {
   private userOrdinals(): Int32Array {
     const { user_id: user, canvas_user_id: canvasUser, section_id: section, count } = this.reported;
     const byUserCode = new Int32Array(user.values.length);
-    for (let code = 1; code < user.values.length; code++) byUserCode[code] = this.users.of(user.values[code]!);
+    for (let code = 1; code < user.values.length; code++) byUserCode[code] = this.users.ordinalOrAdd(user.values[code]!);
     const byCanvasUserCode = new Int32Array(canvasUser.values.length).fill(-2); // -2: not looked up yet
     byCanvasUserCode[0] = -1;
     const userOf = new Int32Array(count);
@@ -230,7 +232,7 @@ class EnrollmentIdentities {
       let ordinal = byCanvasUserCode[canvasCode]!;
       if (ordinal === -2) {
         const sisId = this.resolution.sisIdOfCanvasUser.get(canvasUser.values[canvasCode]!);
-        byCanvasUserCode[canvasCode] = ordinal = sisId ? this.users.of(sisId) : -1;
+        byCanvasUserCode[canvasCode] = ordinal = sisId ? this.users.ordinalOrAdd(sisId) : -1;
       }
       userOf[i] = ordinal;
     }
@@ -248,7 +250,7 @@ class EnrollmentIdentities {
   }
 
   userOrdinalOf(user: string): number {
-    return this.users.find(user);
+    return this.users.ordinalOf(user);
   }
 
   roleOrdinalOf(role: string): number {

@@ -1,5 +1,5 @@
 /** Records: each file's records by sourcedId, the registry other files resolve their references against. */
-import { IdIndex } from './id-table.js';
+import { IdIndex } from '../../util/id-index.js';
 
 /**
  * What one file contributed, by sourcedId. Besides the records it remembers the ids that must not

@@ -1,5 +1,5 @@
-/** sourcedId hashing: the small hash table behind the registries. */
-import { fnv1a } from '../../util/repeats.js';
+/** Id hashing: the small hash table behind the OneRoster registries and the enrollment diff's user ids. */
+import { fnv1a } from './repeats.js';
 
 /**
  * sourcedId → ordinal, as an open-addressing table with the hash stored beside the ordinal.
@@ -18,6 +18,21 @@ export class IdIndex {
     this.place(fnv1a(id) | 0, this.ids.length);
   }
 
+  /** The id's ordinal, adding it when it is new. */
+  ordinalOrAdd(id: string): number {
+    if ((this.ids.length + 1) * 2 > this.mask + 1) this.grow();
+    const hash = fnv1a(id) | 0;
+    let slot = hash & this.mask;
+    for (let held = this.slots[slot * 2]!; held !== 0; slot = (slot + 1) & this.mask, held = this.slots[slot * 2]!) {
+      if (this.slots[slot * 2 + 1] === hash && this.ids[held - 1] === id) return held - 1;
+    }
+    this.ids.push(id);
+    this.slots[slot * 2] = this.ids.length;
+    this.slots[slot * 2 + 1] = hash;
+    return this.ids.length - 1;
+  }
+
+  /** The first ordinal of the id, or -1. */
   ordinalOf(id: string): number {
     const hash = fnv1a(id) | 0;
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
@@ -34,10 +49,12 @@ export class IdIndex {
     this.slots[slot * 2 + 1] = hash;
   }
 
+  /** Four times the room; entries move with the hash they keep, so no id is hashed again. */
   private grow(): void {
+    const old = this.slots;
     const size = (this.mask + 1) * 4;
     this.slots = new Int32Array(size * 2);
     this.mask = size - 1;
-    for (let k = 0; k < this.ids.length; k++) this.place(fnv1a(this.ids[k]!) | 0, k + 1);
+    for (let at = 0; at < old.length; at += 2) if (old[at] !== 0) this.place(old[at + 1]!, old[at]!);
   }
 }
