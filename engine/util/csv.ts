@@ -26,7 +26,7 @@
  * memory each, given back only at V8's next full collection.
  */
 import { isUtf8 } from 'node:buffer';
-import { parse as csvParseSync } from 'csv-parse/sync';
+import { createRequire } from 'node:module';
 import { DataError, type Diagnostic } from '../errors.js';
 import { KeptValues, KeptValuesBuilder } from './kept-values.js';
 
@@ -898,7 +898,11 @@ class Column {
 // ---------------------------------------------------------------------------------------------
 // Robust path
 
+// csv-parse (its CommonJS build) is required when the first irregular file comes: regular files never load it.
+const require = createRequire(import.meta.url);
+
 function robustParse(text: string, file: string): CsvTable {
+  const csvParseSync = (require('csv-parse/sync') as typeof import('csv-parse/sync')).parse;
   let records: { record: string[]; info: { lines: number } }[];
   try {
     records = csvParseSync(text, {

@@ -3,7 +3,10 @@
  * district's export or Canvas report holds a few hundred megabytes of CSV once inflated, and only
  * the file being parsed needs to be in memory.
  */
-import { unzipSync } from 'fflate';
+import { createRequire } from 'node:module';
+
+// Required when the first zip is opened: an export or report in a folder never loads fflate.
+const require = createRequire(import.meta.url);
 
 export interface LazyZip {
   /** Every entry path, in archive order. */
@@ -14,6 +17,7 @@ export interface LazyZip {
 
 /** `unreadable` turns fflate's error (a truncated or corrupt archive) into the caller's located error. */
 export function openLazyZip(bytes: Uint8Array, unreadable: (err: Error) => Error): LazyZip {
+  const { unzipSync } = require('fflate') as typeof import('fflate');
   const unzip = (filter: (name: string) => boolean): Record<string, Uint8Array> => {
     try {
       return unzipSync(bytes, { filter: (file) => filter(file.name) });
