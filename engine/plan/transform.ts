@@ -600,8 +600,8 @@ function canvasRole(role: string, primary: boolean, roles: Record<string, string
 function buildUser(u: OrUser, ctx: Record<string, unknown>, f: UserFormulas, userId: string, loginId: string, account: string | null): DesiredUser {
   const first = f.first_name.render(ctx);
   const last = f.last_name.render(ctx);
-  const full = f.full_name ? f.full_name.render(ctx) : [first, last].filter(Boolean).join(' ');
-  const sortable = f.sortable_name ? f.sortable_name.render(ctx) : [last, first].filter(Boolean).join(', ');
+  const full = f.full_name ? f.full_name.render(ctx) : joinPresent(first, last, ' ');
+  const sortable = f.sortable_name ? f.sortable_name.render(ctx) : joinPresent(last, first, ', ');
   return {
     user_id: userId,
     integration_id: f.integration_id ? f.integration_id.render(ctx) || null : null,
@@ -619,6 +619,11 @@ function buildUser(u: OrUser, ctx: Record<string, unknown>, f: UserFormulas, use
     account,
     term: null,
   };
+}
+
+/** The two names joined by `separator`, or the one that is not empty (once per user: no array to filter and join). */
+function joinPresent(a: string, b: string, separator: string): string {
+  return a === '' ? b : b === '' ? a : a + separator + b;
 }
 
 function authRuleMatches(rule: AuthRule, u: OrUser, user: DesiredUser): boolean {

@@ -1,7 +1,7 @@
 /** users.csv; role and orgSourcedIds come from its own columns in 1.1 and from roles.csv (roles.ts) in 1.2. */
 import type { OrOrg, OrUser, OrUserId } from '../../model/oneroster.js';
 import { rowNumberOf } from '../../util/csv.js';
-import { cell, readBoolean, readMetadata, requiredCell, splitList } from './cells.js';
+import { cell, readBoolean, readMetadata, requiredCell, splitList, splitListOnce } from './cells.js';
 import { fileNameOf } from './files.js';
 import { forEachLiveRow } from './live-rows.js';
 import { rows, type Problems, type RepeatedWarning } from './problems.js';
@@ -60,8 +60,9 @@ export function readUsers(sheet: Sheet | null, orgs: Registry<OrOrg>, inlineRole
     primaryOrg: columnOf(sheet, 'primaryOrgSourcedId'),
   };
   const rolesInColumns = inlineRoles && c.role.index !== -1 && c.orgs.index !== -1;
+  const gradeLists = new Map<string, string[]>();
   forEachLiveRow(sheet, registry, problems, what, (row, i, id) => {
-    const user = readUserRow(sheet, row, i, id, c, rolesInColumns, orgs, problems);
+    const user = readUserRow(sheet, row, i, id, c, rolesInColumns, orgs, problems, gradeLists);
     if (user === null) registry.broken.add(id);
     else registry.add(user);
     const primaryOrg = cell(row, c.primaryOrg.index);
@@ -73,6 +74,7 @@ export function readUsers(sheet: Sheet | null, orgs: Registry<OrOrg>, inlineRole
 
 function readUserRow(
   sheet: Sheet, row: readonly string[], i: number, id: string, c: UserColumns, inlineRoles: boolean, orgs: Registry<OrOrg>, problems: Problems,
+  gradeLists: Map<string, string[]>,
 ): OrUser | null {
   const what = 'user';
   const line = rowNumberOf(sheet.table, i);
@@ -99,7 +101,7 @@ function readUserRow(
     middleName: cell(row, c.middleName.index), preferredGivenName: cell(row, c.preferredGivenName.index),
     preferredFamilyName: cell(row, c.preferredFamilyName.index), identifier: cell(row, c.identifier.index),
     email: cell(row, c.email.index), sms: cell(row, c.sms.index), phone: cell(row, c.phone.index),
-    agentSourcedIds: splitList(cell(row, c.agents.index)), grades: splitList(cell(row, c.grades.index)),
+    agentSourcedIds: splitList(cell(row, c.agents.index)), grades: splitListOnce(cell(row, c.grades.index), gradeLists),
     metadata: readMetadata(sheet, row), source: { file: sheet.file, row: line },
   };
 }
