@@ -59,3 +59,39 @@ export function fnv1a(text: string): number {
   for (let k = 0; k < text.length; k++) hash = Math.imul(hash ^ text.charCodeAt(k), 0x01000193);
   return hash >>> 0;
 }
+
+/**
+ * For each query, the index of the last key equal to it (-1 when none), and whether any non-empty
+ * key repeats: a join of a couple of hundred thousand ids (Canvas logins' SIS ids against the
+ * desired users') by sorting hashes, as above, rather than filling and probing a Map of them.
+ * Empty keys and queries never match.
+ */
+export function lastIndexOfEach(keys: readonly (string | null)[], queries: readonly string[]): { found: Int32Array; keysRepeat: boolean } {
+  const n = keys.length;
+  const hashes = new Uint32Array(n + queries.length);
+  for (let i = 0; i < n; i++) hashes[i] = fnv1a(keys[i] ?? '');
+  for (let q = 0; q < queries.length; q++) hashes[n + q] = fnv1a(queries[q]!);
+  const order = sortIndexesByKey(hashes);
+  const found = new Int32Array(queries.length).fill(-1);
+  let keysRepeat = false;
+  for (let a = 0; a < order.length; ) {
+    const hash = hashes[order[a]!]!;
+    let b = a + 1;
+    while (b < order.length && hashes[order[b]!] === hash) b++;
+    // A run holds the keys first (lower indexes, and the sort is stable), in order, then the queries.
+    for (let x = a + 1; x < b; x++) {
+      const at = order[x]!;
+      const text = at < n ? keys[at] ?? '' : queries[at - n]!;
+      if (text === '') continue;
+      for (let y = x - 1; y >= a; y--) {
+        const k = order[y]!;
+        if (k >= n || keys[k] !== text) continue;
+        if (at < n) keysRepeat = true;
+        else found[at - n] = k;
+        break;
+      }
+    }
+    a = b;
+  }
+  return { found, keysRepeat };
+}

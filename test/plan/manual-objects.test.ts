@@ -39,3 +39,15 @@ describe('enrollments made by hand', () => {
     expect(plan.verdict.status).toBe('ok');
   });
 });
+
+describe('a SIS id on two Canvas logins', () => {
+  it('is wanted for both: neither login is dropped while the SIS still sends the person', () => {
+    const { desired, actual } = world();
+    // Canvas lets a person have a second login; the report lists each with the person's SIS id.
+    actual.users.unshift({ ...actual.users[0]!, login_id: 'ana.old', canvas_user_id: '5' });
+    actual.users.push({ ...actual.users[0]!, user_id: 's2', login_id: 'gone', canvas_user_id: '6' });
+    const plan = computePlan(desired, actual, testConfig(), inputs);
+    const drops = plan.operations.filter((o) => o.entity === 'users' && o.action === 'drop');
+    expect(drops.map((o) => o.key)).toEqual(['s2']);
+  });
+});

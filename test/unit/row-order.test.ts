@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { earlierRowsOfRepeatedIds } from '../../engine/util/repeats.js';
+import { earlierRowsOfRepeatedIds, lastIndexOfEach } from '../../engine/util/repeats.js';
 import { countingSort, identityOrder, sortIndexesByKey } from '../../engine/util/row-order.js';
 
 /** The obvious stable sort the fast ones must agree with. */
@@ -40,5 +40,21 @@ describe('row order', () => {
       if (expected.every((e) => e === -1)) expect(got).toBeNull();
       else expect(Array.from(got!)).toEqual(expected);
     }), { numRuns: 40 });
+  });
+
+  it('lastIndexOfEach finds the last equal key of each query, and whether keys repeat', () => {
+    const id = fc.constantFrom('', 'a', 'b', 'ab', 'ba', 's1', 's10', 'x'.repeat(30));
+    fc.assert(fc.property(fc.array(fc.option(id), { maxLength: 5000 }), fc.array(id, { maxLength: 300 }), (keys, queries) => {
+      const last = new Map<string, number>();
+      let repeats = false;
+      keys.forEach((k, i) => {
+        if (!k) return;
+        if (last.has(k)) repeats = true;
+        last.set(k, i);
+      });
+      const { found, keysRepeat } = lastIndexOfEach(keys, queries);
+      expect(Array.from(found)).toEqual(queries.map((q) => (q === '' ? -1 : last.get(q) ?? -1)));
+      expect(keysRepeat).toBe(repeats);
+    }), { numRuns: 60 });
   });
 });

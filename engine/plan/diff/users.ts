@@ -7,6 +7,7 @@ import type { CanvasState, UserRecord } from '../../model/canvas.js';
 import type { FieldChange, Operation } from '../../model/plan.js';
 import type { Config } from '../../policy/types.js';
 import type { DesiredUser } from '../desired.js';
+import { lastIndexOfEach } from '../../util/repeats.js';
 import { creationChanges, fieldChanges as compareFields, importRow, norm, operation, reasons, type PlanBuilder } from './common.js';
 
 /** Columns compared for users; first/last are derived by Canvas from sortable_name in reports. */
@@ -136,21 +137,9 @@ export function diffUsers(desired: DesiredUser[], actual: CanvasState, config: C
     compareFields(d, a, fields).filter((c) => c.field !== 'authentication_provider_id' || canonProvider(c.before) !== canonProvider(c.after));
   const compared = comparedFields(rule.owns);
   const differs = userFieldsDiffer(compared, canonProvider);
-  // SIS id → position of the (last) login with it; byLogin: live logins by lower-cased login_id.
-  const bySisId = new Map<string, number>();
-  const byLogin = new Map<string, UserRecord>();
   // Canvas users with a login that looks hand-made (no SIS id, not created by SIS): the candidates for manual users.
   const lookManual = new Set<string>();
-  let withSisId = 0;
-  for (let i = 0; i < actual.users.length; i++) {
-    const l = actual.users[i]!;
-    if (l.user_id) {
-      bySisId.set(l.user_id, i);
-      withSisId++;
-    }
-    if (l.status !== 'deleted') byLogin.set(lower(l.login_id), l);
-    if (l.canvas_user_id && !l.user_id && !l.created_by_sis) lookManual.add(l.canvas_user_id);
-  }
+  for (const l of actual.users) if (l.canvas_user_id && !l.user_id && !l.created_by_sis) lookManual.add(l.canvas_user_id);
   // A Canvas user is made by hand when every one of its logins looks hand-made.
   const manualUsers: ManualUser[] = [];
   if (lookManual.size > 0) {
@@ -170,27 +159,51 @@ export function diffUsers(desired: DesiredUser[], actual: CanvasState, config: C
   for (const m of manualUsers) m.logins.sort((a, b) => (a.login_id < b.login_id ? -1 : a.login_id > b.login_id ? 1 : 0));
   const sisIdOfCanvasUser = new DeferredMap();
   const claimedManual = new Set<string>();
-  // The logins some desired user has the SIS id of (found once, used twice).
-  const found = new Int32Array(desired.length);
+  // Each desired user's login: the last Canvas login with its SIS id (found once, used twice).
+  const { found, keysRepeat } = lastIndexOfEach(actual.users.map((l) => l.user_id), desired.map((d) => d.user_id));
   const wantedLogin = new Uint8Array(actual.users.length);
-  for (let k = 0; k < desired.length; k++) {
-    const at = bySisId.get(desired[k]!.user_id) ?? -1;
-    found[k] = at;
-    if (at !== -1) wantedLogin[at] = 1;
-  }
+  for (let k = 0; k < desired.length; k++) if (found[k] !== -1) wantedLogin[found[k]!] = 1;
+  // SIS id → position of the last login with it: only for the few questions the join does not answer.
+  let bySisId: Map<string, number> | null = null;
+  const sisIdIndex = (): Map<string, number> => {
+    if (bySisId === null) {
+      bySisId = new Map();
+      for (let i = 0; i < actual.users.length; i++) if (actual.users[i]!.user_id) bySisId.set(actual.users[i]!.user_id!, i);
+    }
+    return bySisId;
+  };
   /** Whether a desired user has this SIS id. */
   const wanted = (userId: string): boolean => {
-    const at = bySisId.get(userId);
+    const at = sisIdIndex().get(userId);
     return at !== undefined && wantedLogin[at] === 1;
   };
   // Without two logins sharing a SIS id, a login's own flag says whether its SIS id is wanted.
-  const uniqueSisIds = bySisId.size === withSisId;
+  const uniqueSisIds = !keysRepeat;
+
+  // Live logins by lower-cased login_id, for the desired users that ask: those Canvas does not
+  // have by SIS id, and those about to be updated or adopted. (All 200,000 logins went into a Map.)
+  const changing = new Uint8Array(desired.length);
+  const asked = new Set<string>();
+  for (let k = 0; k < desired.length; k++) {
+    const a = found[k] === -1 ? null : actual.users[found[k]!]!;
+    if (a !== null && a.created_by_sis !== false && !differs(desired[k]!, a)) continue;
+    changing[k] = 1;
+    asked.add(lower(desired[k]!.login_id));
+  }
+  const byLogin = new Map<string, UserRecord>();
+  for (const l of actual.users) {
+    if (l.status === 'deleted') continue;
+    const login = lower(l.login_id);
+    if (asked.has(login)) byLogin.set(login, l);
+  }
 
   const unmatched: [DesiredUser, Operation][] = [];
   for (let k = 0; k < desired.length; k++) {
     const d = desired[k]!;
     if (found[k] !== -1) {
-      handleExisting(d, actual.users[found[k]!]!);
+      const a = actual.users[found[k]!]!;
+      if (changing[k] === 1) handleExisting(d, a);
+      else if (a.canvas_user_id) sisIdOfCanvasUser.set(a.canvas_user_id, d.user_id);
       continue;
     }
     const byName = byLogin.get(lower(d.login_id));
