@@ -15,10 +15,11 @@ export interface Sources {
   readSis(): Promise<SisSnapshot>;
   readCanvas(): Promise<CanvasState>;
   /**
-   * Where a source can read Canvas in the background (a large snapshot is parsed on a second
-   * thread), starts it; `readCanvas` then takes up what it did. Returns what stops it.
+   * Where a source can read in the background (files on disk are parsed on a second thread, see
+   * readers/background-parse.ts), starts it; `readSis` and `readCanvas` then take up what it did.
+   * Returns what stops it.
    */
-  startCanvas?(): () => void;
+  startBackground?(): () => void;
 }
 
 export interface PlanRun {
@@ -43,16 +44,16 @@ export function todayIn(timeZone: string, now: Date = new Date()): string {
 /**
  * One side at a time: the SIS export is read and transformed, and let go, before the Canvas state
  * is read. At 200,000 students the SIS snapshot, the Canvas state and the desired state are each a
- * few hundred megabytes; holding the three at once is what would not fit. Only the parsing of a
- * Canvas snapshot starts early, on its own thread: its tables are compact (codes and distinct
- * values), and it was a quarter of the planning time.
+ * few hundred megabytes; holding the three at once is what would not fit. Only parsing starts
+ * early, on a thread of its own (the SIS export's enrollments.csv, then the Canvas snapshot's
+ * files): its tables are compact (codes and distinct values), and it was half the planning time.
  */
 export async function runPlanPipeline(config: Config, sources: Sources, asOf: string | null): Promise<PlanRun> {
-  const stopCanvas = sources.startCanvas?.();
+  const stopBackground = sources.startBackground?.();
   try {
     return await planAgainstCanvas(config, await prepareSisSide(config, sources.readSis, asOf), sources.readCanvas);
   } finally {
-    stopCanvas?.(); // a failed SIS side leaves nothing running
+    stopBackground?.(); // a failed SIS side leaves nothing running
   }
 }
 

@@ -25,7 +25,7 @@ import { openLazyZip } from '../util/lazy-zip.js';
 import { fileDigestOf, parseCsvBytesColumns, parseCsvFileColumns, type ParsedFile } from '../util/csv-file.js';
 import { digestOfFiles, type FileDigest } from '../util/digest.js';
 import type { ParseJob } from '../util/parse-job.js';
-import { ParseThread, parseThreadWanted } from '../util/parse-thread.js';
+import type { TakenTable } from '../util/parse-thread.js';
 
 /** The six Canvas entity files plus the rosterops `term_overrides.csv` extension. */
 type ReportEntity = ProvisioningEntity | 'term_overrides';
@@ -80,44 +80,51 @@ export async function readCanvasReport(path: string): Promise<CanvasState> {
   return stateOf(loadSourceFiles(path), path);
 }
 
-/** A report being read in the background: `read()` gives what `readCanvasReport` would. */
-export interface CanvasReportReading {
-  read(): Promise<CanvasState>;
-  /** Stops the background work (the caller no longer needs the report). */
-  stop(): void;
+/**
+ * The report at `path`, listed so that its files can be parsed on the parse thread
+ * (util/parse-thread.ts). `jobs` is null when they cannot be: a path that is no report (whose
+ * error `readHere` raises, as `readCanvasReport` would) or a report with a file only in memory.
+ * A caller keeps one of the two readers: each holds only what it needs (the listing holds a
+ * zip's bytes, which a report parsed elsewhere must not keep alive).
+ */
+export interface ListedCanvasReport {
+  jobs: (ParseJob & { size: number })[] | null;
+  /** The state, every file parsed here. */
+  readHere(): Promise<CanvasState>;
+  /** The state, each file's table taken from `parsed` (in `jobs` order). */
+  readParsed(parsed: readonly TakenTable[]): Promise<CanvasState>;
 }
 
-/**
- * Starts reading the report at `path`: a large one's files are parsed on a parse thread
- * (util/parse-thread.ts) while the caller goes on. Anything wrong with the path is reported by
- * `read()`, as `readCanvasReport` would report it, so errors come in the same order either way.
- */
-export function startCanvasReport(path: string): CanvasReportReading {
+export function listCanvasReport(path: string): ListedCanvasReport {
   let loaded: { sources: SourceFile[]; singleCsv: boolean };
   try {
     loaded = loadSourceFiles(path);
   } catch {
-    return { read: () => readCanvasReport(path), stop: () => {} };
+    return { jobs: null, readHere: () => readCanvasReport(path), readParsed: () => readCanvasReport(path) };
   }
   const wanted = loaded.sources.filter((s) => !UNUSED_CANVAS_FILES.has(s.name.toLowerCase()));
   const jobs = wanted.flatMap((s) => (s.job ? [s.job] : []));
-  const thread = jobs.length === wanted.length && parseThreadWanted(jobs.reduce((sum, j) => sum + j.size, 0)) ? ParseThread.start(jobs) : null;
-  if (!thread) return { read: async () => stateOf(loaded, path), stop: () => {} };
-  const parsed = wanted.map((_, i) => thread.take(i).then((p) => ({ p }), (err: unknown) => ({ err })));
-  // Names only: the listing's own parse functions would keep a zip's bytes alive until then.
-  const listed = wanted.map(({ name, display, job }) => ({ name, display, job }));
-  const { singleCsv } = loaded;
   return {
-    read: async () => {
-      const settled = await Promise.all(parsed);
-      // Handed over in the listing's order; a file's error is raised when its turn comes, as it would be here.
-      const sources = listed.map((s, i): SourceFile => {
-        const r = settled[i]!;
-        return { ...s, parse: () => { if ('err' in r) throw r.err; return r.p; } };
-      });
-      return stateOf({ sources, singleCsv }, path);
-    },
-    stop: () => thread.stop(),
+    jobs: jobs.length === wanted.length ? jobs : null,
+    readHere: readerOf(loaded, path),
+    readParsed: parsedReaderOf(wanted.map(({ name, display, job }) => ({ name, display, job })), loaded.singleCsv, path),
+  };
+}
+
+// Each reader is made in a function of its own: closures made side by side share what they keep.
+function readerOf(loaded: { sources: SourceFile[]; singleCsv: boolean }, path: string): () => Promise<CanvasState> {
+  return async () => stateOf(loaded, path);
+}
+
+function parsedReaderOf(listed: Omit<SourceFile, 'parse'>[], singleCsv: boolean, path: string): ListedCanvasReport['readParsed'] {
+  return async (parsed) => {
+    const settled = await Promise.all(parsed);
+    // Handed over in the listing's order; a file's error is raised when its turn comes, as it would be here.
+    const sources = listed.map((s, i): SourceFile => {
+      const r = settled[i]!;
+      return { ...s, parse: () => { if ('error' in r) throw r.error; return r.parsed; } };
+    });
+    return stateOf({ sources, singleCsv }, path);
   };
 }
 

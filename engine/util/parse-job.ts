@@ -15,7 +15,7 @@ export interface ParseJob {
   label: string;
   entry?: string;
   /** For a zip entry: the error a damaged archive gives (fflate's reason is added to the message). */
-  badZip?: { code: string; message: string; hint: string };
+  badZip?: { code: string; message: string; hint: string; file?: string };
   /** Columns (header names, lower case) kept as bytes once nearly all their values differ (util/kept-values.ts). */
   keep?: readonly string[];
 }
@@ -27,7 +27,7 @@ export function parseJob(job: ParseJob, zips: Map<string, LazyZip>): ParsedFile<
   let zip = zips.get(job.path);
   if (!zip) {
     const bad = job.badZip ?? { code: 'csv.unreadable', message: `cannot read ${job.path}`, hint: 'Check that the archive is complete.' };
-    zip = openLazyZip(readFileSync(job.path), (err) => new DataError(bad.code, `${bad.message}: ${err.message}`, { file: job.path }, bad.hint, { cause: err }));
+    zip = openLazyZip(readFileSync(job.path), (err) => new DataError(bad.code, `${bad.message}: ${err.message}`, { file: bad.file ?? job.path }, bad.hint, { cause: err }));
     zips.set(job.path, zip);
   }
   return parseCsvBytesColumns(zip.read(job.entry), job.label, options);

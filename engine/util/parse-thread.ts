@@ -43,6 +43,9 @@ export function parseThreadWanted(totalBytes: number, setting = process.env.ROST
 
 const WORKER_SCRIPT = new URL('./parse-thread-worker.js', import.meta.url);
 
+/** A file parsed on the thread: its table, or the error parsing it here would have raised. */
+export type TakenTable = Promise<{ parsed: ParsedFile<CsvColumns> } | { error: unknown }>;
+
 /** How a column kept as bytes crosses threads: its parts, as a structured clone can carry them. */
 interface PackedKept {
   bytes: Uint8Array;
@@ -126,6 +129,11 @@ export class ParseThread {
     const e = outcome.error;
     if (e.kind === 'data') throw new DataError(e.code, e.message, e.location, e.hint, { diagnostics: e.diagnostics });
     return parseJob(this.jobs[index]!, this.zips);
+  }
+
+  /** `take`, settled: it never rejects, so a table nobody asks for (the plan failed first) leaves no rejection behind. */
+  taken(index: number): TakenTable {
+    return this.take(index).then((parsed) => ({ parsed }), (error: unknown) => ({ error }));
   }
 
   /** Stops the thread (the plan failed before it needed the files). */

@@ -1,5 +1,6 @@
 /**
- * The Canvas snapshot parsed on a second thread (util/parse-thread.ts) must change nothing but
+ * The Canvas snapshot and the SIS export's enrollments.csv parsed on a second thread
+ * (util/parse-thread.ts, readers/background-parse.ts) must change nothing but
  * the time: the same plan file, the same warnings, the same errors in the same order, for a
  * directory and a zip, and no process left waiting on a thread when the SIS side fails first.
  * Through the compiled CLI, where the thread really runs (ROSTEROPS_PARSE_THREAD=on forces it on
@@ -117,6 +118,69 @@ describe('a Canvas snapshot parsed on the parse thread', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/users\.csv/);
     expect(r.stderr).not.toMatch(/canvas/i);
+  });
+});
+
+describe('a SIS export whose enrollments.csv is parsed on the parse thread', () => {
+  /** A copy of the export with some files' text changed. */
+  function exportWith(name: string, edit: Record<string, (text: string) => string | Uint8Array>): string {
+    const dir = join(root, name);
+    cpSync(sis, dir, { recursive: true });
+    for (const [file, change] of Object.entries(edit)) writeFileSync(join(dir, file), change(readFileSync(join(sis, file), 'utf8')));
+    return dir;
+  }
+  /** Blanks `column` on data row `row` (1 = first) of a CSV text. */
+  const blank = (column: string, row: number) => (text: string): string => {
+    const lines = text.split('\n');
+    const cells = lines[row]!.split(',');
+    cells[lines[0]!.split(',').indexOf(column)] = '';
+    lines[row] = cells.join(',');
+    return lines.join('\n');
+  };
+  function zipOfExport(dir: string, name: string): string {
+    const entries: Record<string, Uint8Array> = {};
+    for (const f of readdirSync(dir)) entries[f] = readFileSync(join(dir, f));
+    const path = join(root, name);
+    writeFileSync(path, zipSync(entries));
+    return path;
+  }
+
+  it('reports the problems of every file in the same order and words, from a folder and from a zip', () => {
+    // users.csv and classes.csv: rows without a required value, reported by readers that run
+    // before the reader takes the enrollments table up; enrollments.csv: a row without a class (its
+    // reader's error), or a quote left open (its parse error, listed first, with the other parse errors).
+    const rowErrors = { 'users.csv': blank('username', 2), 'classes.csv': blank('title', 4) };
+    const rowBroken = exportWith('sis-rows', { ...rowErrors, 'enrollments.csv': blank('classSourcedId', 3) });
+    const parseBroken = exportWith('sis-parse', { ...rowErrors, 'enrollments.csv': (t) => `${t}"unclosed,row\n` });
+    for (const path of [rowBroken, zipOfExport(rowBroken, 'sis-rows.zip'), parseBroken, zipOfExport(parseBroken, 'sis-parse.zip')]) {
+      const off = plan(canvas, 'off', 's.json', path);
+      const on = plan(canvas, 'on', 's.json', path);
+      expect(off.code).toBe(1);
+      expect(off.stderr).toMatch(/enrollments\.csv:\d+/);
+      expect(off.stderr).toMatch(/users\.csv:3:/);
+      expect(off.stderr).toMatch(/classes\.csv:5:/);
+      expect(on.stderr).toBe(off.stderr);
+      expect(on.code).toBe(1);
+    }
+    const parseErrors = plan(canvas, 'on', 's.json', parseBroken).stderr;
+    expect(parseErrors.indexOf('csv.malformed')).toBeGreaterThan(-1);
+    expect(parseErrors.indexOf('csv.malformed')).toBeLessThan(parseErrors.indexOf('users.csv'));
+  });
+
+  it('an enrollments.csv that is not UTF-8 is the same located error, and a plan of a clean zip export is the same plan', () => {
+    const bad = exportWith('sis-bad-utf8', { 'enrollments.csv': (t) => Buffer.concat([Buffer.from(t), Buffer.from([0x31, 0xff, 0x0a])]) });
+    const off = plan(canvas, 'off', 'u.json', bad);
+    const on = plan(canvas, 'on', 'u.json', bad);
+    expect(off.code).toBe(1);
+    expect(off.stderr).toMatch(/enrollments\.csv is not valid UTF-8/);
+    expect(on.stderr).toBe(off.stderr);
+
+    const zipped = zipOfExport(sis, 'sis.zip');
+    const zOff = plan(canvas, 'off', 'z-off.json', zipped);
+    const zOn = plan(canvas, 'on', 'z-on.json', zipped);
+    expect(zOff.code, zOff.stderr).toBe(0);
+    expect(readFileSync(join(root, 'z-on.json'), 'utf8')).toBe(readFileSync(join(root, 'z-off.json'), 'utf8'));
+    expect(zOn.stdout).toBe(zOff.stdout);
   });
 });
 

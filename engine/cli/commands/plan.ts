@@ -6,7 +6,8 @@ import { runPlanPipeline, type PhaseTimings, type Sources } from '../../pipeline
 import { readPlanFile, serialisePlan, writePlanFile } from '../../plan/plan-file.js';
 import { loadPolicies } from '../../policy/load.js';
 import type { Config } from '../../policy/types.js';
-import { readCanvasReport, startCanvasReport, type CanvasReportReading } from '../../readers/canvas-report.js';
+import { startBackgroundParse, type BackgroundReading } from '../../readers/background-parse.js';
+import { readCanvasReport } from '../../readers/canvas-report.js';
 import { readOneRoster } from '../../readers/oneroster.js';
 import { connectCanvas } from '../../canvas/live.js';
 import { renderPlanComment } from '../../render/markdown.js';
@@ -33,8 +34,12 @@ export interface PlanFlags extends SourceFlags {
 }
 
 export function sisReader(config: Config, flags: SourceFlags): Sources['readSis'] {
-  const sisPath = flags.sis ? resolve(flags.sis) : config.sources.sis.path;
+  const sisPath = sisPathOf(config, flags);
   return () => readOneRoster(sisPath);
+}
+
+function sisPathOf(config: Config, flags: SourceFlags): string {
+  return flags.sis ? resolve(flags.sis) : config.sources.sis.path;
 }
 
 /**
@@ -74,14 +79,15 @@ export function fileSources(config: Config, flags: SourceFlags): Sources {
       'Set sources.canvas.snapshot to a provisioning report directory or zip, or pass --canvas-snapshot PATH.',
     );
   }
-  let early: CanvasReportReading | null = null;
+  const sisPath = sisPathOf(config, flags);
+  let background: BackgroundReading | null = null;
   return {
-    readSis: sisReader(config, flags),
-    startCanvas: () => {
-      const reading = (early = startCanvasReport(snapshot));
-      return () => reading.stop();
+    readSis: () => readOneRoster(sisPath, background?.sis ?? {}),
+    startBackground: () => {
+      const started = (background = startBackgroundParse(sisPath, snapshot));
+      return () => started.stop();
     },
-    readCanvas: () => (early ? early.read() : readCanvasReport(snapshot)),
+    readCanvas: () => (background ? background.readCanvas() : readCanvasReport(snapshot)),
   };
 }
 

@@ -2,13 +2,14 @@
  * Package access: the export as a folder or a zip, file names matched case-insensitively, and the
  * digest of the files read.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DataError } from '../../errors.js';
-import { keepingBytesOf, type ColumnOptions, type CsvColumns, type CsvTable } from '../../util/csv.js';
+import { keepingBytesOf, type CsvColumns, type CsvTable } from '../../util/csv.js';
 import { fileDigestOf, parseCsvBytesColumns, parseCsvBytesRows, parseCsvFileColumns, parseCsvFileRows, type ParsedFile } from '../../util/csv-file.js';
 import { digestOfFiles, type FileDigest } from '../../util/digest.js';
 import { openLazyZip } from '../../util/lazy-zip.js';
+import type { ParseJob } from '../../util/parse-job.js';
 
 // The data files rosterops reads, by their canonical (spec) names.
 
@@ -33,17 +34,24 @@ export interface PackageFile {
    */
   columns(): CsvColumns;
   rows(): CsvTable;
+  /** Takes as this file's parse the same parse done by the parse thread (util/parse-thread.ts). */
+  adopt(parsed: ParsedFile<CsvColumns>): CsvColumns;
+  /** `columns()` described for the parse thread, with the file's size (compressed, in a zip). */
+  job: ParseJob & { size: number };
   /** The hash of the file's bytes, once it has been parsed. */
   digest?: FileDigest;
 }
 
 /** A file of the package, before it is parsed. */
-function packageFile(canonicalName: string, label: string, parse: { columns(): ParsedFile<CsvColumns>; rows(): ParsedFile<CsvTable> }): PackageFile {
+function packageFile(
+  canonicalName: string, label: string, parse: { columns(): ParsedFile<CsvColumns>; rows(): ParsedFile<CsvTable> }, job: PackageFile['job'],
+): PackageFile {
   const file: PackageFile = {
     canonicalName,
     label,
-    columns: () => {
-      const parsed = parse.columns();
+    job,
+    columns: () => file.adopt(parse.columns()),
+    adopt: (parsed) => {
       file.digest = fileDigestOf(canonicalName, parsed);
       return parsed.table;
     },
@@ -65,10 +73,11 @@ export interface RosterPackage {
   labelFor(name: string): string;
 }
 
-export async function openPackage(path: string, label: string | undefined): Promise<RosterPackage> {
+/** Lists the export (nothing is parsed yet); throws the located error of a path that is no export. */
+export function openPackage(path: string, label: string | undefined): RosterPackage {
   let isDirectory: boolean;
   try {
-    isDirectory = (await stat(path)).isDirectory();
+    isDirectory = statSync(path).isDirectory();
   } catch {
     throw new DataError('oneroster.not-found', `${path} does not exist`, { file: path }, 'Give the path of the OneRoster export: a folder of CSV files or the .zip your SIS produced.');
   }
@@ -81,10 +90,10 @@ function prefixer(label: string | undefined): (name: string) => string {
   return label ? (name) => `${label}:${name}` : (name) => name;
 }
 
-async function openDirectory(dir: string, label: string | undefined): Promise<RosterPackage> {
+function openDirectory(dir: string, label: string | undefined): RosterPackage {
   const labelFor = prefixer(label);
   const names = new Map<string, string>();
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.isDirectory() || isIgnoredName(entry.name) || !entry.name.toLowerCase().endsWith('.csv')) continue;
     addUniqueName(names, entry.name, labelFor);
   }
@@ -93,20 +102,24 @@ async function openDirectory(dir: string, label: string | undefined): Promise<Ro
     if (!WANTED_NAMES.has(lower)) continue;
     const path = join(dir, name);
     const label = labelFor(name);
-    const options = columnOptionsOf(lower);
+    const keep = keptColumnsOf(lower);
     loaded.set(lower, packageFile(canonicalNameOf(lower), label, {
-      columns: () => parseCsvFileColumns(path, label, options),
+      columns: () => parseCsvFileColumns(path, label, keepingBytesOf(keep)),
       rows: () => parseCsvFileRows(path, label),
-    }));
+    }, { path, label, keep, size: statSync(path).size }));
   }
   return { names, loaded, labelFor };
 }
 
-async function openZip(path: string, label: string): Promise<RosterPackage> {
+function openZip(path: string, label: string): RosterPackage {
   const labelFor = prefixer(label);
   // Entries are listed first and each inflated when its turn comes: one file's bytes at a time.
-  const zip = openLazyZip(await readFile(path), (err) => new DataError('oneroster.zip-invalid', `${label} is not a readable zip: ${err.message}`, { file: label },
-    'Download the export again; if it keeps failing, unzip it yourself and point rosterops at the folder.', { cause: err }));
+  const bytes = readFileSync(path);
+  const badZip = {
+    code: 'oneroster.zip-invalid', message: `${label} is not a readable zip`, file: label,
+    hint: 'Download the export again; if it keeps failing, unzip it yourself and point rosterops at the folder.',
+  };
+  const zip = openLazyZip(bytes, (err) => new DataError(badZip.code, `${badZip.message}: ${err.message}`, { file: label }, badZip.hint, { cause: err }));
   const entries = zip.entries.map(zipEntryOf).filter((e) => e !== null);
   const folder = chooseZipFolder(entries, label);
   const names = new Map<string, string>();
@@ -116,12 +129,11 @@ async function openZip(path: string, label: string): Promise<RosterPackage> {
     const lower = addUniqueName(names, entry.name, labelFor);
     if (!WANTED_NAMES.has(lower)) continue;
     const entryLabel = labelFor(entry.name);
-    const bytes = (): Uint8Array => zip.read(entry.path);
-    const options = columnOptionsOf(lower);
+    const keep = keptColumnsOf(lower);
     loaded.set(lower, packageFile(canonicalNameOf(lower), entryLabel, {
-      columns: () => parseCsvBytesColumns(bytes(), entryLabel, options),
-      rows: () => parseCsvBytesRows(bytes(), entryLabel),
-    }));
+      columns: () => parseCsvBytesColumns(zip.read(entry.path), entryLabel, keepingBytesOf(keep)),
+      rows: () => parseCsvBytesRows(zip.read(entry.path), entryLabel),
+    }, { path, entry: entry.path, label: entryLabel, badZip, keep, size: bytes.byteLength / entries.length }));
   }
   return { names, loaded, labelFor };
 }
@@ -167,8 +179,8 @@ function addUniqueName(names: Map<string, string>, name: string, labelFor: (n: s
  * enrollments.csv's sourcedIds (a million in a large district, all different) are only checked
  * for repeats and rarely quoted in a message: they are kept as bytes (util/kept-values.ts).
  */
-function columnOptionsOf(lower: string): ColumnOptions {
-  return keepingBytesOf(lower === 'enrollments.csv' ? ['sourcedid'] : []);
+function keptColumnsOf(lower: string): string[] {
+  return lower === 'enrollments.csv' ? ['sourcedid'] : [];
 }
 
 function canonicalNameOf(lower: string): string {

@@ -28,13 +28,14 @@ import {
 import { readCourses } from './courses.js';
 import { readEnrollments } from './enrollments.js';
 import { checkFileSet } from './file-set.js';
-import { digestOf, fileNameOf, openPackage, type DataFile } from './files.js';
+import { digestOf, fileNameOf, openPackage, type DataFile, type RosterPackage } from './files.js';
 import { decideVersion, readManifest } from './manifest.js';
 import { readOrgs } from './orgs.js';
 import { Problems } from './problems.js';
 import { assignRolesFromRolesFile, warnRolesTakenFromUsers } from './roles.js';
 import type { Sheet } from './sheet.js';
-import { parseDataTable, parseDataTables } from './tables.js';
+import type { TakenTable } from '../../util/parse-thread.js';
+import { parseDataTable, parseDataTables, takeDataTable } from './tables.js';
 import { readUsers } from './users.js';
 
 export interface ReadOneRosterOptions {
@@ -48,13 +49,21 @@ export interface ReadOneRosterOptions {
    * for the test that compares the two.
    */
   cellByCell?: boolean;
+  /**
+   * The export already listed, with enrollments.csv being parsed on the parse thread (see
+   * readers/background-parse.ts): it is taken up when the reader gets to it, and its problems are
+   * reported where they would have been.
+   */
+  listed?: { pkg: RosterPackage; enrollments: TakenTable | null };
 }
 
 export async function readOneRoster(path: string, options: ReadOneRosterOptions = {}): Promise<SisSnapshot> {
-  const pkg = await openPackage(path, options.label);
+  const pkg = options.listed?.pkg ?? openPackage(path, options.label);
   const problems = new Problems();
   const manifest = readManifest(pkg, problems);
-  const tables = parseDataTables(pkg, problems);
+  const early = options.listed?.enrollments ?? null;
+  const tables = parseDataTables(pkg, problems, new Set(early ? ['enrollments'] : []));
+  const enrollmentsSlot = problems.slot(); // enrollments.csv is the last file parsed above
   const version = decideVersion(manifest, tables.get('users'), problems);
   // roles.csv only exists in 1.2; in a 1.1 export a stray copy is neither read nor hashed.
   if (version === '1.2') parseDataTable(pkg, 'roles', tables, problems);
@@ -78,6 +87,8 @@ export async function readOneRoster(path: string, options: ReadOneRosterOptions 
   const users = readUsers(sheetOf('users', userColumns(version)), orgs, rolesSheet === null, problems);
   if (rolesSheet) assignRolesFromRolesFile(users, rolesSheet, orgs, problems);
   else if (version === '1.2' && users.usable && !tables.has('roles')) warnRolesTakenFromUsers(users.file, problems);
+  // Read while the parse thread parsed enrollments.csv, the last and largest file; its table is needed from here.
+  if (early) await takeDataTable(pkg, 'enrollments', early, tables, problems, enrollmentsSlot);
   const enrollments = readEnrollments(sheetOf('enrollments', ENROLLMENT_COLUMNS), classes, users, orgs, problems, options.cellByCell ?? false);
 
   problems.throwIfErrors();

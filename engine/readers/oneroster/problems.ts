@@ -21,6 +21,11 @@ interface RepeatTally {
   example: string;
 }
 
+export interface ProblemsSlot {
+  readonly errorsAt: number;
+  readonly warningsAt: number;
+}
+
 export class Problems {
   private readonly errors: Diagnostic[] = [];
   private errorCount = 0;
@@ -50,6 +55,22 @@ export class Problems {
     const diagnostic: Diagnostic = { severity: 'warning', code: kind.code, message: '', hint: kind.hint, file, line, field };
     this.warnings.push(diagnostic);
     tallies.push({ diagnostic, count: times, example });
+  }
+
+  /**
+   * Keeps a place in the order of problems for ones that come later: those of a file parsed on
+   * the parse thread, reported where parsing it here would have reported them.
+   */
+  slot(): ProblemsSlot {
+    return { errorsAt: this.errors.length, warningsAt: this.warnings.length };
+  }
+
+  /** Puts `later`'s errors and warnings at `slot` (the last slot taken: nothing was put before it since). */
+  fill(slot: ProblemsSlot, later: Problems): void {
+    this.errors.splice(slot.errorsAt, 0, ...later.errors);
+    if (this.errors.length > MAX_ERRORS) this.errors.length = MAX_ERRORS;
+    this.errorCount += later.errorCount;
+    this.warnings.splice(slot.warningsAt, 0, ...later.warnings);
   }
 
   throwIfErrors(): void {
