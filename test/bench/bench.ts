@@ -19,8 +19,9 @@
  * the process exits. The measured script is the real entry point, unchanged. Where GNU time exists
  * (/usr/bin/time) the child runs under it too and its %M is shown as a cross-check.
  *
- * Times are the best of --repeat runs (default 2; plan, peer and floor interleaved) because the
- * machine may be shared; peak RSS is the worst of them.
+ * Times are the best of --repeat rounds (default 2; each round runs every scale in turn, and at each
+ * scale the plan, the peer and the floor one after the other) because the machine may be shared; peak
+ * RSS is the worst of them.
  *
  * Flags: --scales 50000,100000,200000  --repeat N  --seed S  --drift PCT  --class-size F
  *        --cache DIR (default node_modules/.cache/rosterops-bench, or $ROSTEROPS_BENCH_CACHE)
@@ -181,37 +182,49 @@ interface ScaleResult {
   planFile: string;
 }
 
-async function measureScale(data: DataSet): Promise<ScaleResult> {
-  const students = data.spec.students;
-  const planFile = join(scratch, `plan-${students}.json`);
-  const sis = join(data.dir, 'oneroster');
-  const canvas = join(data.dir, 'canvas-snapshot');
-  const planArgs = ['plan', '--config', POLICIES, '--sis', sis, '--canvas-snapshot', canvas, '--format', 'json', '--out', planFile, '--timings'];
-  let plan: Best | null = null;
-  let peer: Best | null = null;
-  let floor: Best | null = null;
-  let facts: PlanFacts | null = null;
-  let peerCounts = { create: 0, reactivate: 0, end: 0 };
-  let phases = '';
-  for (let r = 1; r <= repeat; r++) {
-    rmSync(planFile, { force: true });
-    const p = await runChild(join(DIST, 'engine', 'cli', 'main.js'), planArgs);
-    // The phases of the fastest run, as `plan --timings` printed them.
-    if (plan === null || p.seconds < plan.seconds) phases = /^timings: (.*)$/m.exec(p.stderr)?.[1] ?? '';
-    plan = keepBest(plan, p);
-    const f = readPlanFacts(planFile);
-    if (facts && f.planId !== facts.planId) throw new Error(`the plan at ${students} students changed between runs: ${facts.planId} then ${f.planId}`);
-    facts = f;
-    const q = await runChild(join(DIST, 'test', 'bench', 'peer.js'), [data.dir]);
-    peer = keepBest(peer, q);
-    peerCounts = JSON.parse(q.stdout) as typeof peerCounts;
-    floor = keepBest(floor, await runChild(join(DIST, 'test', 'bench', 'floor.js'), [data.dir]));
-    log(`  ${students} run ${r}/${repeat}: plan ${p.seconds.toFixed(2)} s ${p.rssMB.toFixed(0)} MB, peer ${q.seconds.toFixed(2)} s, floor ${floor.seconds.toFixed(2)} s (best)`);
-  }
+/** One scale's measurements so far (the best of each, and the plan's facts). */
+interface ScaleRuns {
+  data: DataSet;
+  planFile: string;
+  planArgs: string[];
+  plan: Best | null;
+  peer: Best | null;
+  floor: Best | null;
+  facts: PlanFacts | null;
+  peerCounts: { create: number; reactivate: number; end: number };
+  phases: string;
+}
+
+function scaleRuns(data: DataSet): ScaleRuns {
+  const planFile = join(scratch, `plan-${data.spec.students}.json`);
+  const planArgs = ['plan', '--config', POLICIES, '--sis', join(data.dir, 'oneroster'), '--canvas-snapshot', join(data.dir, 'canvas-snapshot'), '--format', 'json', '--out', planFile, '--timings'];
+  return { data, planFile, planArgs, plan: null, peer: null, floor: null, facts: null, peerCounts: { create: 0, reactivate: 0, end: 0 }, phases: '' };
+}
+
+/** One round at one scale: the plan, the peer and the floor, one after the other. */
+async function measureOnce(s: ScaleRuns, round: number): Promise<void> {
+  const students = s.data.spec.students;
+  rmSync(s.planFile, { force: true });
+  const p = await runChild(join(DIST, 'engine', 'cli', 'main.js'), s.planArgs);
+  // The phases of the fastest run, as `plan --timings` printed them.
+  if (s.plan === null || p.seconds < s.plan.seconds) s.phases = /^timings: (.*)$/m.exec(p.stderr)?.[1] ?? '';
+  s.plan = keepBest(s.plan, p);
+  const f = readPlanFacts(s.planFile);
+  if (s.facts && f.planId !== s.facts.planId) throw new Error(`the plan at ${students} students changed between runs: ${s.facts.planId} then ${f.planId}`);
+  s.facts = f;
+  const q = await runChild(join(DIST, 'test', 'bench', 'peer.js'), [s.data.dir]);
+  s.peer = keepBest(s.peer, q);
+  s.peerCounts = JSON.parse(q.stdout) as ScaleRuns['peerCounts'];
+  s.floor = keepBest(s.floor, await runChild(join(DIST, 'test', 'bench', 'floor.js'), [s.data.dir]));
+  log(`  ${students} run ${round}/${repeat}: plan ${p.seconds.toFixed(2)} s ${p.rssMB.toFixed(0)} MB, peer ${q.seconds.toFixed(2)} s, floor ${s.floor.seconds.toFixed(2)} s (best)`);
+}
+
+function resultOf(s: ScaleRuns): ScaleResult {
+  const { data, facts } = s;
   return {
-    students, sisEnrollments: data.meta.counts.enrollments ?? 0, classes: data.meta.counts.classes ?? 0,
+    students: data.spec.students, sisEnrollments: data.meta.counts.enrollments ?? 0, classes: data.meta.counts.classes ?? 0,
     operations: facts!.operations, planId: facts!.planId, verdict: facts!.verdict,
-    plan: plan!, peer: peer!, floor: floor!, peerCounts: { create: peerCounts.create, reactivate: peerCounts.reactivate, end: peerCounts.end }, planFile, phases,
+    plan: s.plan!, peer: s.peer!, floor: s.floor!, peerCounts: { ...s.peerCounts }, planFile: s.planFile, phases: s.phases,
   };
 }
 
@@ -234,8 +247,12 @@ async function main(): Promise<void> {
   const sets: DataSet[] = [];
   for (const students of scales) sets.push(await ensureData({ students, seed, drift, classSize }, version));
 
-  const results: ScaleResult[] = [];
-  for (const data of sets) results.push(await measureScale(data));
+  // Rounds go through every scale in turn, so the best time at each scale is taken from the same
+  // stretches of the run: a shared machine that slows down for a minute then shifts every scale
+  // alike, rather than only the one measured in that minute (which skewed the scaling ratio).
+  const runs = sets.map(scaleRuns);
+  for (let round = 1; round <= repeat; round++) for (const s of runs) await measureOnce(s, round);
+  const results = runs.map(resultOf);
 
   const largest = results[results.length - 1]!;
   const renderOut = await runChild(join(DIST, 'test', 'bench', 'render.js'), [largest.planFile]);
