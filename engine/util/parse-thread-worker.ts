@@ -7,17 +7,22 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { RosteropsError } from '../errors.js';
 import type { LazyZip } from './lazy-zip.js';
 import { parseJob, type ParseJob } from './parse-job.js';
-import { packForTransfer, type ParseOutcome } from './parse-thread.js';
+import { CLAIMED_BY_THREAD, packForTransfer, UNCLAIMED, type ParseOutcome, type ThreadMessage } from './parse-thread.js';
 
 const port = parentPort!;
-const jobs = (workerData as { jobs: ParseJob[] }).jobs;
+const { jobs, claims } = workerData as { jobs: ParseJob[]; claims: Int32Array };
 const zips = new Map<string, LazyZip>();
 
 for (let index = 0; index < jobs.length; index++) {
+  // A file the main thread asked for before this thread got to it is the main thread's to parse.
+  if (Atomics.compareExchange(claims, index, UNCLAIMED, CLAIMED_BY_THREAD) !== UNCLAIMED) {
+    port.postMessage({ index, skipped: true } satisfies ThreadMessage);
+    continue;
+  }
   const outcome = outcomeOf(jobs[index]!);
   // Typed arrays are moved, not copied: the thread has no use for them once they are sent.
   const moved = 'parsed' in outcome ? packForTransfer(outcome.parsed.table) : [];
-  port.postMessage({ index, outcome }, moved);
+  port.postMessage({ index, outcome } satisfies ThreadMessage, moved);
 }
 
 function outcomeOf(job: ParseJob): ParseOutcome {

@@ -80,20 +80,37 @@ export function unpackAfterTransfer(table: CsvColumns): void {
   });
 }
 
+/** Who parses a job: set once, by whichever thread gets to it first (shared between the two). */
+export const UNCLAIMED = 0;
+export const CLAIMED_BY_THREAD = 1;
+export const CLAIMED_HERE = 2;
+
+/** What the thread posts per job: the outcome, or that the main thread had claimed the job first. */
+export type ThreadMessage = { index: number; outcome: ParseOutcome } | { index: number; skipped: true };
+
 export class ParseThread {
   private readonly outcomes: Promise<ParseOutcome>[];
   private readonly worker: Worker;
   private received = 0;
+  /**
+   * Per job, who parses it. A file the thread has not started when the main thread asks for it is
+   * parsed by the main thread at once rather than waited for: on a machine slower than expected
+   * the two share the last files instead of one waiting for the other.
+   */
+  private readonly claims: Int32Array;
   /** Archives opened by this thread for files parsed here after all. */
   private readonly zips = new Map<string, LazyZip>();
 
   private constructor(private readonly jobs: readonly ParseJob[], script: URL) {
     const settle: ((o: ParseOutcome) => void)[] = [];
     this.outcomes = jobs.map(() => new Promise<ParseOutcome>((resolve) => settle.push(resolve)));
-    this.worker = new Worker(script, { workerData: { jobs } });
-    this.worker.on('message', ({ index, outcome }: { index: number; outcome: ParseOutcome }) => {
-      if ('parsed' in outcome) unpackAfterTransfer(outcome.parsed.table);
-      settle[index]!(outcome);
+    this.claims = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, jobs.length)));
+    this.worker = new Worker(script, { workerData: { jobs, claims: this.claims } });
+    this.worker.on('message', (message: ThreadMessage) => {
+      if ('outcome' in message) {
+        if ('parsed' in message.outcome) unpackAfterTransfer(message.outcome.parsed.table);
+        settle[message.index]!(message.outcome);
+      }
       if (++this.received === jobs.length) void this.worker.terminate();
     });
     // A thread that dies (out of memory, a bug) leaves the files it had not sent to this thread; nothing hangs.
@@ -120,10 +137,11 @@ export class ParseThread {
 
   /**
    * The table of job `index`, or its error, raised as the main thread would have raised it. A
-   * file the thread could not parse for its own reasons (it died) is parsed here instead: the
-   * thread only ever saves time.
+   * file the thread has not started, or could not parse for its own reasons (it died), is parsed
+   * here instead: the thread only ever saves time. Ask for a file only when it is needed.
    */
   async take(index: number): Promise<ParsedFile<CsvColumns>> {
+    if (Atomics.compareExchange(this.claims, index, UNCLAIMED, CLAIMED_HERE) === UNCLAIMED) return parseJob(this.jobs[index]!, this.zips);
     const outcome = await this.outcomes[index]!;
     if ('parsed' in outcome) return outcome.parsed;
     const e = outcome.error;

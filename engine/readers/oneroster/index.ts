@@ -54,7 +54,7 @@ export interface ReadOneRosterOptions {
    * readers/background-parse.ts): it is taken up when the reader gets to it, and its problems are
    * reported where they would have been.
    */
-  listed?: { pkg: RosterPackage; enrollments: TakenTable | null };
+  listed?: { pkg: RosterPackage; enrollments: (() => TakenTable) | null };
 }
 
 export async function readOneRoster(path: string, options: ReadOneRosterOptions = {}): Promise<SisSnapshot> {
@@ -88,7 +88,7 @@ export async function readOneRoster(path: string, options: ReadOneRosterOptions 
   if (rolesSheet) assignRolesFromRolesFile(users, rolesSheet, orgs, problems);
   else if (version === '1.2' && users.usable && !tables.has('roles')) warnRolesTakenFromUsers(users.file, problems);
   // Read while the parse thread parsed enrollments.csv, the last and largest file; its table is needed from here.
-  if (early) await takeDataTable(pkg, 'enrollments', early, tables, problems, enrollmentsSlot);
+  if (early) await takeDataTable(pkg, 'enrollments', early(), tables, problems, enrollmentsSlot);
   const enrollments = readEnrollments(sheetOf('enrollments', ENROLLMENT_COLUMNS), classes, users, orgs, problems, options.cellByCell ?? false);
 
   problems.throwIfErrors();
