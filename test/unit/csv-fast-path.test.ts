@@ -9,23 +9,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { parseCsv, parseCsvColumns, rowNumberOf, type CsvColumns, type CsvTable, type StreamedInput } from '../../engine/util/csv.js';
+import { parseCsv, parseCsvColumns, rowNumberOf, type CsvColumns, type CsvTable } from '../../engine/util/csv.js';
+import { streamed } from '../support/csv-input.js';
 
-/** The bytes as a streamed input read `windowBytes` at a time (the reader of files on disk). */
-function streamed(bytes: Uint8Array, windowBytes: number): StreamedInput {
-  let at = 0;
-  return {
-    size: bytes.length,
-    windowBytes,
-    read: (into, offset, length) => {
-      const n = Math.min(length, bytes.length - at);
-      into.set(bytes.subarray(at, at + n), offset);
-      at += n;
-      return n;
-    },
-    whole: () => bytes,
-  };
-}
 
 interface Expected {
   header: string[];

@@ -11,23 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { PROVISIONING_COLUMNS } from '../../engine/canvas/columns.js';
 import { readCanvasReport } from '../../engine/readers/canvas-report.js';
 import { rowIdsOf } from '../../engine/readers/oneroster/row-ids.js';
-import { cellText, parseCsvColumns, type CsvColumns, type StreamedInput } from '../../engine/util/csv.js';
+import { cellText, parseCsvColumns, type CsvColumns } from '../../engine/util/csv.js';
+import { streamed } from '../support/csv-input.js';
 import { packForTransfer, unpackAfterTransfer } from '../../engine/util/parse-thread.js';
 
-function streamed(bytes: Uint8Array, windowBytes: number): StreamedInput {
-  let at = 0;
-  return {
-    size: bytes.length,
-    windowBytes,
-    read: (into, offset, length) => {
-      const n = Math.min(length, bytes.length - at);
-      into.set(bytes.subarray(at, at + n), offset);
-      at += n;
-      return n;
-    },
-    whole: () => bytes,
-  };
-}
 
 const keepIds = { keepBytes: (header: string) => header === 'sourcedId' };
 
