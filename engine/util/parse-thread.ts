@@ -1,13 +1,13 @@
 /**
- * Parsing CSV files on a second thread while the main thread does other work. `plan` reads the
- * SIS export, transforms it, then reads the Canvas report: the Canvas files do not depend on the
- * SIS side, so a large report is parsed on a worker thread from the start and is ready when the
- * planner gets to it (at 200,000 students, about 2.7 s of parsing leave the main thread, and a
- * plan takes ~1.5 s less on a two-core machine: the two threads slow each other down somewhat).
- * Parsing is the part worth moving: it is most of the reading time, and its result (typed arrays
- * of codes plus each column's distinct values) crosses threads cheaply, the codes moved rather
- * than copied. Everything after it (checking and converting rows) stays on the main thread and
- * is unchanged.
+ * Parsing CSV files on a second thread while the main thread does other work. `plan` parses the
+ * SIS export's enrollments.csv and the Canvas report's files there (readers/background-parse.ts):
+ * at 200,000 students about 3.5 s of parsing leave the main thread, and a plan takes ~2.5 s less
+ * on a two-core machine (the two threads slow each other down somewhat). Parsing is the part worth
+ * moving: it is most of the reading time, and its result (typed arrays of codes, each column's
+ * distinct values, ids kept as bytes) crosses threads cheaply, the arrays moved rather than
+ * copied. Everything after it (checking and converting rows) stays on the main thread and is
+ * unchanged. A file the thread has not started when the main thread needs it is parsed by the
+ * main thread, so neither waits for work the other could do.
  *
  * The thread parses with the functions the main thread would call, and its errors come back as
  * the same typed errors, raised where the main thread would have raised them.
