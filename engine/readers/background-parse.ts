@@ -25,17 +25,17 @@ export interface BackgroundReading {
 export function startBackgroundParse(sisPath: string, snapshot: string): BackgroundReading {
   const canvas = listCanvasReport(snapshot);
   const pkg = listedExport(sisPath);
-  const sisJobs = pkg?.loaded.get('enrollments.csv')?.job ?? null;
-  const jobs = [...(sisJobs ? [sisJobs] : []), ...(canvas.jobs ?? [])];
+  const sisJob = pkg?.loaded.get('enrollments.csv')?.job ?? null;
+  const jobs = [...(sisJob ? [sisJob] : []), ...(canvas.jobs ?? [])];
   const thread = jobs.length > 0 && parseThreadWanted(jobs.reduce((sum, j) => sum + j.size, 0)) ? ParseThread.start(jobs) : null;
   if (!thread) return { sis: pkg ? { listed: { pkg, enrollments: null } } : {}, readCanvas: canvas.readHere, stop: () => {} };
   // Tables are asked for when they are needed, not before: one the thread has not started by then
   // is parsed by the main thread (ParseThread.take).
-  const canvasFrom = sisJobs ? 1 : 0;
+  const canvasFrom = sisJob ? 1 : 0;
   const canvasCount = canvas.jobs?.length ?? 0;
   const readParsed = canvas.readParsed;
   return {
-    sis: pkg ? { listed: { pkg, enrollments: sisJobs ? () => thread.taken(0) : null } } : {},
+    sis: pkg ? { listed: { pkg, enrollments: sisJob ? () => thread.taken(0) : null } } : {},
     readCanvas: canvas.jobs ? () => readParsed(Array.from({ length: canvasCount }, (_, i) => thread.taken(canvasFrom + i))) : canvas.readHere,
     stop: () => thread.stop(),
   };

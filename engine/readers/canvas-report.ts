@@ -18,7 +18,7 @@ import type {
   AccountRecord, CanvasState, Cell, CourseRecord, EnrollmentRecord, EnrollmentType, SectionRecord, TermOverrideRecord, TermRecord, UserRecord,
 } from '../model/canvas.js';
 import { BY_HAND, BY_SIS, withEnrollmentColumns, type CodedColumn, type EnrollmentColumns } from '../model/enrollment-columns.js';
-import { cellText, keepingBytesOf, rowNumberOf, type CsvColumn, type CsvColumns } from '../util/csv.js';
+import { cellText, rowNumberOf, type CsvColumn, type CsvColumns } from '../util/csv.js';
 import { toUtcInstant } from '../util/dates.js';
 import { earlierRowsOfRepeatedIds } from '../util/repeats.js';
 import { openLazyZip } from '../util/lazy-zip.js';
@@ -239,7 +239,7 @@ function loadDirectory(dir: string): SourceFile[] {
  * enrollments a plan changes, so kept as bytes (util/kept-values.ts).
  */
 const KEPT_COLUMNS = ['canvas_enrollment_id'];
-const KEEPING = keepingBytesOf(KEPT_COLUMNS);
+const KEEPING = { keep: KEPT_COLUMNS };
 
 function fileSource(name: string, path: string, size: number): SourceFile {
   return { name, display: path, parse: () => parseCsvFileColumns(path, path, KEEPING), job: { path, label: path, size, keep: KEPT_COLUMNS } };
@@ -560,8 +560,8 @@ function reportRepeatedId(cells: FileCells, problems: Problems, label: string, e
  * (util/repeats.ts) rather than by filling a Map with every id.
  */
 function repeatedIds(cells: FileCells, index: number): Int32Array | null {
-  const { codes, values } = cells.column(index)!;
-  return earlierRowsOfRepeatedIds(Array.from(codes, (code) => values[code]!));
+  const column = cells.column(index)!;
+  return earlierRowsOfRepeatedIds(Array.from(column.codes, (code) => cellText(column, code)));
 }
 
 // ---------------------------------------------------------------------------------------------

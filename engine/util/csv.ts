@@ -88,15 +88,11 @@ export class KeptColumn implements CsvColumn {
 
 export interface ColumnOptions {
   /**
-   * Columns (by header name) whose values, once they turn out to be nearly all different, are kept
-   * as bytes rather than made into strings (ids nobody reads one by one).
+   * Columns (header names in lower case; a header matches ignoring case and surrounding blanks)
+   * whose values, once they turn out to be nearly all different, are kept as bytes rather than
+   * made into strings (ids nobody reads one by one). Plain data, so a parse job can carry it.
    */
-  keepBytes?: (header: string) => boolean;
-}
-
-/** Options keeping as bytes the columns named (ignoring case and surrounding blanks). */
-export function keepingBytesOf(names: readonly string[]): ColumnOptions {
-  return names.length === 0 ? {} : { keepBytes: (header) => names.includes(header.trim().toLowerCase()) };
+  keep?: readonly string[];
 }
 
 /** An input read piece by piece, such as a file on disk (see util/csv-file.ts). */
@@ -136,7 +132,7 @@ export function parseCsv(input: string | Uint8Array, file: string): CsvTable {
 
 export function parseCsvColumns(input: CsvInput, file: string, options: ColumnOptions = {}): CsvColumns {
   const source = openSource(input, file);
-  const scanner = source.scanner(true, options.keepBytes);
+  const scanner = source.scanner(true, options.keep ?? []);
   if (scanner) {
     while (scanner.next()) {
       // The scanner stores each cell's code as it reads it (see Scanner.store).
@@ -231,7 +227,7 @@ interface Source {
   /** The decoded text without BOM (decoded on first use). */
   text(): string;
   /** A fast-path scanner positioned after the header, or null when the file needs the robust path. */
-  scanner(encode: boolean, keep?: (header: string) => boolean): Scanner | null;
+  scanner(encode: boolean, keep?: readonly string[]): Scanner | null;
 }
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
@@ -421,11 +417,11 @@ class Scanner {
   private bytes: NodeBuffer;
   private readonly columns: Column[];
 
-  private constructor(private readonly window: ByteWindow, readonly header: string[], start: number, encode: boolean, keep: ((header: string) => boolean) | undefined) {
+  private constructor(private readonly window: ByteWindow, readonly header: string[], start: number, encode: boolean, keep: readonly string[]) {
     this.pos = start;
     this.bytes = window.bytes;
     this.cells = new Array<string>(header.length).fill('');
-    this.columns = header.map((name) => new Column(window.bytes, encode, encode && keep !== undefined && keep(name)));
+    this.columns = header.map((name) => new Column(window.bytes, encode, encode && keep.includes(name.toLowerCase())));
     if (encode) {
       this.capacity = this.linesLeft();
       this.codes = header.map(() => new Uint16Array(this.capacity));
@@ -459,7 +455,7 @@ class Scanner {
   }
 
   /** A scanner positioned after the header (which starts at `start`), or null when the header needs the robust path. */
-  static open(window: ByteWindow, start: number, encode: boolean, keep?: (header: string) => boolean): Scanner | null {
+  static open(window: ByteWindow, start: number, encode: boolean, keep: readonly string[] = []): Scanner | null {
     while (window.lastLine < start && !window.eof) window.advance(0); // a header longer than the window
     const bytes = window.bytes;
     const lf = bytes.indexOf(LF, start);

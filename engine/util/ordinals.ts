@@ -7,7 +7,11 @@
  * column tables made from records (roles, statuses, ids), whose `values` list it keeps.
  */
 
-/** Strings → dense ordinals 0, 1, 2, … in order of first appearance. */
+/**
+ * Strings → dense ordinals 0, 1, 2, … in order of first appearance. For small vocabularies looked
+ * up again and again (roles, statuses, sections): a Map reuses each string's cached hash. A set of
+ * a few hundred thousand fresh ids is numbered by util/id-index.ts instead.
+ */
 export class Ordinals {
   private readonly map = new Map<string, number>();
   private readonly list: string[] = [];

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { DataError } from '../errors.js';
 import { parseCsvBytesColumns, parseCsvFileColumns, type ParsedFile } from './csv-file.js';
-import { keepingBytesOf, type CsvColumns } from './csv.js';
+import type { CsvColumns } from './csv.js';
 import { openLazyZip, type LazyZip } from './lazy-zip.js';
 
 /** A file on disk, or an entry of a zip on disk; `label` names it in messages. */
@@ -16,13 +16,13 @@ export interface ParseJob {
   entry?: string;
   /** For a zip entry: the error a damaged archive gives (fflate's reason is added to the message). */
   badZip?: { code: string; message: string; hint: string; file?: string };
-  /** Columns (header names, lower case) kept as bytes once nearly all their values differ (util/kept-values.ts). */
+  /** Columns kept as bytes once nearly all their values differ (ColumnOptions.keep, util/kept-values.ts). */
   keep?: readonly string[];
 }
 
 /** Parses a job; `zips` keeps the archives opened so far (one read per zip, not per entry). */
 export function parseJob(job: ParseJob, zips: Map<string, LazyZip>): ParsedFile<CsvColumns> {
-  const options = keepingBytesOf(job.keep ?? []);
+  const options = { keep: job.keep ?? [] };
   if (job.entry === undefined) return parseCsvFileColumns(job.path, job.label, options);
   let zip = zips.get(job.path);
   if (!zip) {

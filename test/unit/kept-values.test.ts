@@ -16,7 +16,7 @@ import { streamed } from '../support/csv-input.js';
 import { packForTransfer, unpackAfterTransfer } from '../../engine/util/parse-thread.js';
 
 
-const keepIds = { keepBytes: (header: string) => header === 'sourcedId' };
+const keepIds = { keep: ['sourcedid'] };
 
 /** Ids that a column stops interning for (thousands of different ones), then the awkward ones. */
 const awkward = fc.constantFrom('', ' ', '  e7 ', '"q,1"', '"q""2"', 'é-ü', ' ñ', '\u00a0x', 'x\u00a0', '\t9\t', 'en-1', 'en-2', ' en-3', 'en-3', '"en-1"');

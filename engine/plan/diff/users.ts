@@ -223,10 +223,10 @@ export function diffUsers(desired: DesiredUser[], actual: CanvasState, config: C
   }
   matchManualUsers(unmatched);
 
+  /** A user Canvas has by SIS id that is adopted or changes (`changing`); the others only record their Canvas id. */
   function handleExisting(d: DesiredUser, a: UserRecord): void {
     if (a.canvas_user_id) sisIdOfCanvasUser.set(a.canvas_user_id, d.user_id);
     const adopt = a.created_by_sis === false;
-    if (!adopt && !differs(d, a)) return;
     const changes = fieldChanges(d, a, compared).filter((c) => !(c.field === 'email' && c.after === null));
     if (changes.length === 0 && !adopt) return;
     const op = plan.add(operation({

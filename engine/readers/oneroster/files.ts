@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DataError } from '../../errors.js';
-import { keepingBytesOf, type CsvColumns, type CsvTable } from '../../util/csv.js';
+import type { CsvColumns, CsvTable } from '../../util/csv.js';
 import { fileDigestOf, parseCsvBytesColumns, parseCsvBytesRows, parseCsvFileColumns, parseCsvFileRows, type ParsedFile } from '../../util/csv-file.js';
 import { digestOfFiles, type FileDigest } from '../../util/digest.js';
 import { openLazyZip } from '../../util/lazy-zip.js';
@@ -104,7 +104,7 @@ function openDirectory(dir: string, label: string | undefined): RosterPackage {
     const label = labelFor(name);
     const keep = keptColumnsOf(lower);
     loaded.set(lower, packageFile(canonicalNameOf(lower), label, {
-      columns: () => parseCsvFileColumns(path, label, keepingBytesOf(keep)),
+      columns: () => parseCsvFileColumns(path, label, { keep }),
       rows: () => parseCsvFileRows(path, label),
     }, { path, label, keep, size: statSync(path).size }));
   }
@@ -131,7 +131,7 @@ function openZip(path: string, label: string): RosterPackage {
     const entryLabel = labelFor(entry.name);
     const keep = keptColumnsOf(lower);
     loaded.set(lower, packageFile(canonicalNameOf(lower), entryLabel, {
-      columns: () => parseCsvBytesColumns(zip.read(entry.path), entryLabel, keepingBytesOf(keep)),
+      columns: () => parseCsvBytesColumns(zip.read(entry.path), entryLabel, { keep }),
       rows: () => parseCsvBytesRows(zip.read(entry.path), entryLabel),
     }, { path, entry: entry.path, label: entryLabel, badZip, keep, size: bytes.byteLength / entries.length }));
   }
