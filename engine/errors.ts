@@ -93,6 +93,17 @@ export class PlanRefusedError extends RosteropsError {
   }
 }
 
+/**
+ * An invariant of rosterops itself does not hold: a bug, never a user's mistake. Thrown instead of a
+ * plain Error so the CLI reports it as "internal error" (exit 1) and a test can tell a bug from a
+ * located user error by its class or by that prefix.
+ */
+export class InternalError extends RosteropsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('internal', message, {}, 'This is a bug in rosterops; set ROSTEROPS_DEBUG=1 for the stack trace and report it.', options);
+  }
+}
+
 /** `file:line:column: error [code] message` followed by an indented hint. */
 export function formatDiagnostic(d: Diagnostic): string {
   let where = d.file ?? '';

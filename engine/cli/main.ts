@@ -6,7 +6,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ExitCode, formatDiagnostic, RosteropsError } from '../errors.js';
+import { ExitCode, formatDiagnostic, InternalError, RosteropsError } from '../errors.js';
 import { registerSecret } from '../util/redact.js';
 // Commands that talk to GitHub, git or a Canvas emulator are loaded when used: `plan` and
 // `validate` (the commands run most, on every pull request) do not pay for octokit and simple-git.
@@ -144,12 +144,17 @@ function reportError(output: Output, err: unknown): number {
   if (err instanceof CommanderError) {
     return err.exitCode === 0 ? ExitCode.ok : ExitCode.error;
   }
+  if (err instanceof InternalError) return reportBug(output, err);
   if (err instanceof RosteropsError) {
     for (const d of err.diagnostics.slice(0, 50)) output.err(formatDiagnostic(d) + '\n');
     if (err.diagnostics.length > 50) output.err(`… and ${err.diagnostics.length - 50} more\n`);
     output.err('nothing was written or applied\n');
     return err.exitCode;
   }
+  return reportBug(output, err);
+}
+
+function reportBug(output: Output, err: unknown): number {
   const e = err as Error;
   output.err(`internal error: ${e?.message ?? String(err)}\n`);
   if (process.env.ROSTEROPS_DEBUG) output.err(`${e?.stack ?? ''}\n`);

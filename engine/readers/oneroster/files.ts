@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { DataError } from '../../errors.js';
+import { DataError, InternalError } from '../../errors.js';
 import type { CsvColumns, CsvTable } from '../../util/csv.js';
 import { fileDigestOf, parseCsvBytesColumns, parseCsvBytesRows, parseCsvFileColumns, parseCsvFileRows, type ParsedFile } from '../../util/csv-file.js';
 import { digestOfFiles, type FileDigest } from '../../util/digest.js';
@@ -191,7 +191,7 @@ function canonicalNameOf(lower: string): string {
 /** The digest of the files read; every one of them has been parsed by now. */
 export function digestOf(files: Map<string, PackageFile>): string {
   return digestOfFiles([...files.values()].map((f) => {
-    if (!f.digest) throw new Error(`internal error: ${f.label} was loaded but not parsed`);
+    if (!f.digest) throw new InternalError(`${f.label} was loaded but not parsed`);
     return f.digest;
   }));
 }
