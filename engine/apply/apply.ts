@@ -97,6 +97,10 @@ export async function applyPlan(req: ApplyRequest): Promise<ApplyRecord> {
   const sis = req.sisSide?.day === plan.inputs.asOf ? req.sisSide : await prepareSisSide(config, req.sis, plan.inputs.asOf);
   const fresh = (await planAgainstCanvas(config, sis, readCanvas)).plan;
   const sameInputs = fresh.inputs.config === plan.inputs.config && fresh.inputs.sis === plan.inputs.sis && fresh.inputs.canvas === plan.inputs.canvas;
+  // The file's verdict is never trusted (it is only as honest as whoever wrote the file): guards
+  // judge apply's own plan, and a file that recorded another verdict is not the plan it claims to be.
+  checkVerdict(fresh, req.approval);
+  if (!sameVerdict(fresh.verdict, plan.verdict)) throw verdictMismatch(plan, fresh);
   if (fresh.planId !== plan.planId) throw staleError(plan, fresh);
   if (!sameInputs) log('Canvas or the SIS changed since planning, but the plan is the same: applying it');
 
@@ -134,6 +138,20 @@ export async function applyPlan(req: ApplyRequest): Promise<ApplyRecord> {
     converged: remaining.length === 0 && !failed,
     remaining,
   };
+}
+
+function sameVerdict(a: Plan['verdict'], b: Plan['verdict']): boolean {
+  const text = (v: Plan['verdict']) => JSON.stringify([v.status, v.reasons.map((r) => [r.guard, r.requires, r.message])]);
+  return text(a) === text(b);
+}
+
+function verdictMismatch(plan: Plan, fresh: Plan): PlanRefusedError {
+  return new PlanRefusedError(
+    'apply.verdict-mismatch',
+    `plan ${plan.planId} records the verdict "${plan.verdict.status}" (${plan.verdict.reasons.length} reason(s)), but planned again now it is "${fresh.verdict.status}" (${fresh.verdict.reasons.length} reason(s)): the file was edited, or Canvas, the SIS or the guards changed since planning`,
+    'Plan again and review the new plan; apply judges the guards itself and never takes a verdict from the plan file.',
+    ExitCode.stale,
+  );
 }
 
 function staleError(plan: Plan, fresh: Plan): PlanRefusedError {

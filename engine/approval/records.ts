@@ -11,8 +11,7 @@ import { simpleGit } from 'simple-git';
 import { parse, stringify, YAMLError } from 'yaml';
 import { DataError } from '../errors.js';
 import type { Plan } from '../model/plan.js';
-import { serialisePlan } from '../plan/plan-file.js';
-import { planIdOf } from '../plan/plan.js';
+import { readPlanFile, serialisePlan } from '../plan/plan-file.js';
 
 export const APPROVALS_DIR = 'approvals';
 
@@ -97,7 +96,12 @@ function parseRecord(text: string, rel: string): { planId?: unknown; environment
 
 async function readApprovedPlan(path: string, planId: string): Promise<Plan | null> {
   if (!existsSync(path)) return null;
-  const plan = JSON.parse(await readFile(path, 'utf8')) as Plan;
-  // The record names the plan; a plan file whose operations do not hash to that id is not it.
-  return plan.planId === planId && planIdOf(plan.operations, plan.risks) === planId ? plan : null;
+  // The record names the plan; a plan file that is edited, malformed or of another plan is not it.
+  try {
+    const plan = await readPlanFile(path);
+    return plan.planId === planId ? plan : null;
+  } catch (err) {
+    if (err instanceof DataError) return null;
+    throw err;
+  }
 }

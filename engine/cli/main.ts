@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitCode, formatDiagnostic, InternalError, RosteropsError } from '../errors.js';
+import { isValidEnvironment } from '../render/comment-marker.js';
 import { registerSecret } from '../util/redact.js';
 // Commands that talk to GitHub, git or a Canvas emulator are loaded when used: `plan` and
 // `validate` (the commands run most, on every pull request) do not pay for octokit and simple-git.
@@ -28,6 +29,12 @@ function positiveInt(value: string): number {
 
 function isoDate(value: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
+  return value;
+}
+
+/** Environment names go into comment markers and check names (render/comment-marker.ts): refused here, as a usage error. */
+function environmentName(value: string): string {
+  if (!isValidEnvironment(value)) throw new InvalidArgumentError('expected a plain name of letters, digits, `_`, `.` and `-` (at most 63), e.g. production');
   return value;
 }
 
@@ -98,7 +105,7 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
   program.command('comment')
     .description('post the plan on its pull request: one sticky comment (split if large), a check run, the job summary')
     .requiredOption('--plan <file>', 'plan file written by `plan --out`')
-    .option('--environment <name>', 'environment the plan is for; each has its own sticky comment and check run', 'production')
+    .option('--environment <name>', 'environment the plan is for; each has its own sticky comment and check run', environmentName, 'production')
     .option('--pr <number>', 'pull request number (default: from GITHUB_EVENT_PATH)', positiveInt)
     .option('--repository <owner/name>', 'repository (default: GITHUB_REPOSITORY)')
     .option('--sha <commit>', 'commit for the check run (default: the pull request head, else GITHUB_SHA)')
@@ -111,7 +118,7 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .description('render a saved plan file')
     .argument('<plan>', 'plan file written by `plan --out`')
     .addOption(formatOption(['text', 'json', 'markdown']))
-    .option('--environment <name>', 'environment named in the Markdown comment', 'production')
+    .option('--environment <name>', 'environment named in the Markdown comment', environmentName, 'production')
     .option('--limit <n>', 'operations listed per entity and action', positiveInt, 50)
     .option('--show-personal-data', 'show names and e-mails')
     .action((file: string, opts: Parameters<typeof showCommand>[2]) => run(() => showCommand(output, file, opts))());

@@ -6,13 +6,15 @@
 import type { EntityName } from './canvas.js';
 import type { Verdict } from '../policy/types.js';
 
-export const PLAN_FORMAT_VERSION = '1';
+/** 2: the planId also covers changes, reasons, roles, risks' texts, the verdict, summary and labels; files carry a fileDigest. */
+export const PLAN_FORMAT_VERSION = '2';
 
 export type Action = 'create' | 'update' | 'adopt' | 'drop';
 export const ACTIONS: readonly Action[] = ['create', 'update', 'adopt', 'drop'];
 
 /** Which Canvas SIS import file a row goes to. `term_overrides` rows go to terms.csv. */
 export type ImportFileName = 'accounts' | 'terms' | 'courses' | 'sections' | 'users' | 'logins' | 'enrollments';
+export const IMPORT_FILE_NAMES: readonly ImportFileName[] = ['accounts', 'terms', 'courses', 'sections', 'users', 'logins', 'enrollments'];
 
 export interface FieldChange {
   field: string;
@@ -57,6 +59,7 @@ export interface Operation {
 }
 
 export type RiskKind = 'duplicate-account' | 'login-claimed' | 'ambiguous-match' | 'sticky-conflict' | 'manual-object' | 'unknown-state';
+export const RISK_KINDS: readonly RiskKind[] = ['duplicate-account', 'login-claimed', 'ambiguous-match', 'sticky-conflict', 'manual-object', 'unknown-state'];
 
 export interface Risk {
   kind: RiskKind;
@@ -91,8 +94,13 @@ export interface PlanInputs {
 
 export interface Plan {
   formatVersion: string;
-  /** `sha256:<hex>` of the canonical operations: what an approval names. */
+  /** `sha256:<hex>` of what apply sends and what reviewers judge (plan.ts planIdOf): what an approval names. */
   planId: string;
+  /**
+   * `sha256:<hex>` of the whole file minus this field (plan-file.ts). Set when the plan is written;
+   * a plan in memory has none. Guards what is displayed but may move without the effect moving.
+   */
+  fileDigest?: string;
   inputs: PlanInputs;
   summary: Summary;
   operations: Operation[];

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ENTITY_ORDER, type CanvasState, type EntityName } from '../model/canvas.js';
-import { ACTIONS, PLAN_FORMAT_VERSION, type Operation, type Plan, type PlanInputs, type Risk, type Summary } from '../model/plan.js';
+import { ACTIONS, PLAN_FORMAT_VERSION, type Operation, type Plan, type PlanInputs, type Summary } from '../model/plan.js';
 import { BY_SIS, enrollmentColumnsOf } from '../model/enrollment-columns.js';
 import type { Config } from '../policy/types.js';
 import type { DesiredState } from './desired.js';
@@ -30,17 +30,19 @@ export function computePlan(desired: DesiredState, actual: CanvasState, config: 
   const { operations, risks } = sortOperations(builder);
   const counts = entityCounts(desired, desiredEnrollments.count, actual);
   const verdict = evaluateGuards(config.guards, operations, risks, counts);
+  const summary = summarise(operations);
+  const labels = labelsFor(operations, desired, actual);
   return {
     formatVersion: PLAN_FORMAT_VERSION,
-    planId: planIdOf(operations, risks),
+    planId: planIdOf({ operations, risks, verdict, summary, labels }),
     inputs,
-    summary: summarise(operations),
+    summary,
     operations,
     risks,
     verdict,
     counts,
     notes: builder.notes,
-    labels: labelsFor(operations, desired, actual),
+    labels,
   };
 }
 
@@ -84,19 +86,39 @@ function sortOperations(builder: PlanBuilder): Pick<Plan, 'operations' | 'risks'
   return { operations, risks: order.map((i) => builder.risks[i]!) };
 }
 
+/** What the planId is computed from: the whole plan except its inputs, counts and notes. */
+export type PlanContent = Pick<Plan, 'operations' | 'risks' | 'verdict' | 'summary' | 'labels'>;
+
 /**
- * sha256 over the effect of each operation (entity, action, key, canvas id, the exact rows) and
- * over the risks the reviewer saw: approving "create sst2" is not approving "create sst2, which
- * now duplicates a hand-made account".
+ * sha256 over what apply sends and what a reviewer judges: each operation's effect (entity, action,
+ * key, canvas id, the exact rows), what the comment says about it (changes, reason rule and text,
+ * role, account, term, its risks), the risks in full, the verdict with its reasons, the summary and
+ * the labels. Approving "create sst2" is not approving "create sst2, which now duplicates a
+ * hand-made account", nor a plan shown as within guards that is blocked.
+ *
+ * Left out on purpose, because they move with every edit in Canvas or the SIS while the effect does
+ * not (apply re-plans and goes on when the planId is unchanged): the input digests, the counts
+ * (canvasTotal counts hand-made objects; what guards made of the counts is in the verdict), the
+ * notes, and `reason.source` (the CSV line a row came from). plan-file.ts guards those with a
+ * digest of the whole file.
  */
-export function planIdOf(operations: readonly Operation[], risks: readonly Risk[]): string {
+export function planIdOf(plan: PlanContent): string {
   const hash = createHash('sha256');
-  for (const op of operations) {
+  for (const op of plan.operations) {
     const rows = op.rows.map((r) => [r.file, Object.keys(r.cells).sort().map((k) => [k, r.cells[k]])]);
-    hash.update(JSON.stringify([op.entity, op.action, op.key, op.canvasId, rows, op.risks ?? []]));
+    const changes = op.changes.map((c) => [c.field, c.before, c.after]);
+    hash.update(JSON.stringify([
+      op.entity, op.action, op.key, op.canvasId, rows, op.risks ?? [],
+      changes, [op.reason.rule, op.reason.text], op.role ?? null, op.account ?? null, op.term ?? null,
+    ]));
     hash.update('\n');
   }
-  for (const r of risks) hash.update(JSON.stringify(['risk', r.kind, r.entity, r.keys]) + '\n');
+  for (const r of plan.risks) hash.update(JSON.stringify(['risk', r.kind, r.entity, r.keys, r.explanation, r.suggestedFix]) + '\n');
+  hash.update(JSON.stringify(['verdict', plan.verdict.status, plan.verdict.reasons.map((r) => [r.guard, r.requires, r.message])]) + '\n');
+  const summary = ENTITY_ORDER.map((e) => [e, ACTIONS.map((a) => plan.summary[e]?.[a] ?? 0)]);
+  hash.update(JSON.stringify(['summary', summary]) + '\n');
+  const sorted = (r: Record<string, string>) => Object.keys(r).sort().map((k) => [k, r[k]]);
+  hash.update(JSON.stringify(['labels', sorted(plan.labels.accounts), sorted(plan.labels.terms)]) + '\n');
   return `sha256:${hash.digest('hex')}`;
 }
 

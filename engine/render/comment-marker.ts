@@ -2,6 +2,7 @@
  * The hidden first line of every plan comment. It is how rosterops finds its own comments again
  * (one sticky set per pull request and environment) and how the parts of a split plan are numbered.
  */
+import { InternalError } from '../errors.js';
 
 const ENVIRONMENT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const MARKER = /^<!-- rosterops:plan env=([A-Za-z0-9][A-Za-z0-9_.-]{0,62}) part=(\d+)\/(\d+) -->(?:\n|$)/;
@@ -18,7 +19,8 @@ export function isValidEnvironment(name: string): boolean {
 }
 
 export function commentMarker(environment: string, part: number, total: number): string {
-  if (!isValidEnvironment(environment)) throw new RangeError(`environment name ${JSON.stringify(environment)} is not [A-Za-z0-9_.-]`);
+  // Callers validate names where they are given (cli/main.ts); one that gets here unchecked is a bug.
+  if (!isValidEnvironment(environment)) throw new InternalError(`environment name ${JSON.stringify(environment)} is not [A-Za-z0-9_.-]`);
   return `<!-- rosterops:plan env=${environment} part=${part}/${total} -->`;
 }
 

@@ -62,17 +62,20 @@ interface PlanParts {
 export function planOf(parts: PlanParts): Plan {
   const risks = parts.risks ?? [];
   const counts = parts.counts ?? {};
+  const summary = summarise(parts.operations);
+  const verdict = evaluateGuards(testConfig().guards, parts.operations, risks, counts);
+  const labels = parts.labels ?? { accounts: {}, terms: {} };
   return {
     formatVersion: PLAN_FORMAT_VERSION,
-    planId: planIdOf(parts.operations, risks),
+    planId: planIdOf({ operations: parts.operations, risks, verdict, summary, labels }),
     inputs: INPUTS,
-    summary: summarise(parts.operations),
+    summary,
     operations: parts.operations,
     risks,
-    verdict: evaluateGuards(testConfig().guards, parts.operations, risks, counts),
+    verdict,
     counts,
     notes: parts.notes ?? [],
-    labels: parts.labels ?? { accounts: {}, terms: {} },
+    labels,
   };
 }
 

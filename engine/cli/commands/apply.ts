@@ -74,6 +74,8 @@ export async function applyCommand(output: Output, flags: ApplyFlags, env: NodeJ
   const plan = await readPlanFile(planPath);
   const config = await loadConfig(output, flags.config, flags.verbose);
   const log = (line: string) => output.err(`${line}\n`);
+  // Early refusal of a plan that says it is blocked; the verdict that lets a plan through is the
+  // one applyPlan computes from its own re-plan, never this one.
   checkVerdict(plan, { by: 'pending', planId: plan.planId });
   const granted = await gatherApproval(flags, plan, config, env, log);
   const canvas = connectCanvas(config, { ...(flags.canvasUrl ? { url: flags.canvasUrl } : {}), log, onProgress: progressPrinter(output) });

@@ -10,6 +10,7 @@ import { startBackgroundParse, type BackgroundReading } from '../../readers/back
 import { readCanvasReport } from '../../readers/canvas-report.js';
 import { readOneRoster } from '../../readers/oneroster.js';
 import { connectCanvas } from '../../canvas/live.js';
+import { isValidEnvironment } from '../../render/comment-marker.js';
 import { renderPlanComment } from '../../render/markdown.js';
 import { renderText } from '../../render/text.js';
 import { printWarnings, type Output } from '../output.js';
@@ -131,6 +132,9 @@ export async function planCommand(output: Output, flags: PlanFlags): Promise<num
 export async function showCommand(
   output: Output, file: string, flags: { format: 'text' | 'json' | 'markdown'; limit: number; showPersonalData?: boolean; environment: string },
 ): Promise<number> {
+  if (!isValidEnvironment(flags.environment)) {
+    throw new ConfigError('show.environment-invalid', `environment ${JSON.stringify(flags.environment)} is not a plain name`, {}, 'Use letters, digits, `_`, `.` and `-`, e.g. --environment production.');
+  }
   const plan = await readPlanFile(resolve(file));
   if (flags.format === 'markdown') {
     // The pull-request comment as it would be posted (masked unless asked), parts separated by a rule.
