@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { InternalError } from '../../engine/errors.js';
 import { blastRadius } from '../../engine/render/blast-radius.js';
 import { splitIntoParts, type ListBlock } from '../../engine/render/comment-split.js';
 import { escapeMarkdown, renderPlanComment, type CommentOptions } from '../../engine/render/markdown.js';
@@ -197,6 +198,6 @@ describe('renderPlanComment', () => {
   });
 
   it('refuses an environment name the marker cannot carry', () => {
-    expect(() => renderPlanComment(emptyPlan(), { ...OPTIONS, environment: 'prod --> <b>' })).toThrow(RangeError);
+    expect(() => renderPlanComment(emptyPlan(), { ...OPTIONS, environment: 'prod --> <b>' })).toThrow(InternalError);
   });
 });
