@@ -31,6 +31,9 @@ import { planIdOf, summarise } from './plan.js';
 import { planShapeProblem } from './plan-file-shape.js';
 import { parsePlanBytes, readPlanBytes, REGENERATE, type PlanFileLimits, PLAN_FILE_LIMITS } from './plan-file-text.js';
 
+/** Elements of a large array hashed per JSON.stringify call. */
+const DIGEST_BLOCK = 2048;
+
 /** Above this many operations the file is written without indentation (it is read by programs). */
 const INDENTED_UP_TO = 5000;
 
@@ -52,31 +55,25 @@ export function serialisePlan(plan: Plan): string {
  */
 export function fileDigestOf(plan: Omit<Plan, 'fileDigest'> | Plan): string {
   const hash = createHash('sha256');
-  let chunk = '{';
-  const flush = () => {
-    if (chunk.length >= 1 << 20) {
-      hash.update(chunk);
-      chunk = '';
-    }
-  };
+  hash.update('{');
   let first = true;
   for (const [key, value] of Object.entries(plan)) {
     if (key === 'fileDigest' || value === undefined) continue;
-    chunk += `${first ? '' : ','}${JSON.stringify(key)}:`;
+    hash.update(`${first ? '' : ','}${JSON.stringify(key)}:`);
     first = false;
-    if (Array.isArray(value)) {
-      chunk += '[';
-      for (let i = 0; i < value.length; i++) {
-        chunk += (i > 0 ? ',' : '') + (JSON.stringify(value[i]) ?? 'null');
-        flush();
-      }
-      chunk += ']';
-    } else {
-      chunk += JSON.stringify(value);
+    if (!Array.isArray(value)) {
+      hash.update(JSON.stringify(value));
+      continue;
     }
-    flush();
+    // Blocks of elements: JSON.stringify of a slice is the elements' text between brackets.
+    hash.update('[');
+    for (let i = 0; i < value.length; i += DIGEST_BLOCK) {
+      const block = JSON.stringify(value.slice(i, i + DIGEST_BLOCK));
+      hash.update(`${i > 0 ? ',' : ''}${block.slice(1, -1)}`);
+    }
+    hash.update(']');
   }
-  hash.update(chunk + '}');
+  hash.update('}');
   return `sha256:${hash.digest('hex')}`;
 }
 

@@ -104,15 +104,21 @@ export type PlanContent = Pick<Plan, 'operations' | 'risks' | 'verdict' | 'summa
  */
 export function planIdOf(plan: PlanContent): string {
   const hash = createHash('sha256');
+  // One update per megabyte rather than per operation: plans have millions of them.
+  let chunk = '';
   for (const op of plan.operations) {
     const rows = op.rows.map((r) => [r.file, Object.keys(r.cells).sort().map((k) => [k, r.cells[k]])]);
     const changes = op.changes.map((c) => [c.field, c.before, c.after]);
-    hash.update(JSON.stringify([
+    chunk += JSON.stringify([
       op.entity, op.action, op.key, op.canvasId, rows, op.risks ?? [],
       changes, [op.reason.rule, op.reason.text], op.role ?? null, op.account ?? null, op.term ?? null,
-    ]));
-    hash.update('\n');
+    ]) + '\n';
+    if (chunk.length >= 1 << 20) {
+      hash.update(chunk);
+      chunk = '';
+    }
   }
+  hash.update(chunk);
   for (const r of plan.risks) hash.update(JSON.stringify(['risk', r.kind, r.entity, r.keys, r.explanation, r.suggestedFix]) + '\n');
   hash.update(JSON.stringify(['verdict', plan.verdict.status, plan.verdict.reasons.map((r) => [r.guard, r.requires, r.message])]) + '\n');
   const summary = ENTITY_ORDER.map((e) => [e, ACTIONS.map((a) => plan.summary[e]?.[a] ?? 0)]);
