@@ -79,7 +79,8 @@ export function parsePlanBytes(path: string, bytes: Uint8Array, limits: PlanFile
     return JSON.parse(text);
   } catch (err) {
     const { what, at } = describeSyntaxError((err as Error).message, text.length);
-    throw malformed(path, `the plan file is not valid JSON: ${what}`, at === null ? {} : positionInText(text, at));
+    const offset = at ?? syntaxErrorOffset(text);
+    throw malformed(path, `the plan file is not valid JSON: ${what}`, offset === null ? {} : positionInText(text, offset));
   }
 }
 
@@ -158,4 +159,74 @@ function describeSyntaxError(message: string, length: number): { what: string; a
   const token = /^Unexpected token '(.)'/su.exec(message);
   const what = token ? `unexpected character ${JSON.stringify(token[1])}` : message.replace(/,? ?".*" is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
   return { what, at: position ? Number(position[1]) : null };
+}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/**
+ * Offset of the first JSON syntax error, for the messages of JSON.parse that do not say where
+ * (`Unexpected token`). Only run once JSON.parse has failed; linear, with an explicit stack.
+ */
+export function syntaxErrorOffset(t: string): number | null {
+  const closers: string[] = [];
+  let i = 0;
+  const skipSpace = () => {
+    for (let c = t.charCodeAt(i); c === 32 || c === 10 || c === 13 || c === 9; c = t.charCodeAt(++i));
+  };
+  /** Reads a string, number or literal at i; false (i at the culprit) when there is none. */
+  const scalar = (): boolean => {
+    if (t[i] === '"') {
+      for (i++; i < t.length; i++) {
+        const c = t.charCodeAt(i);
+        if (c === 34) return ++i > 0;
+        if (c < 32) return false;
+        if (c === 92) {
+          const e = t[i + 1];
+          if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(t.slice(i + 2, i + 6))) i += 5;
+          else if (e !== undefined && '"\\/bfnrt'.includes(e)) i++;
+          else return false;
+        }
+      }
+      return false;
+    }
+    for (const word of ['true', 'false', 'null']) if (t.startsWith(word, i)) return (i += word.length) > 0;
+    NUMBER.lastIndex = i;
+    if (!NUMBER.exec(t)) return false;
+    i = NUMBER.lastIndex;
+    return true;
+  };
+  let state: 'value' | 'key' | 'after' = 'value';
+  for (;;) {
+    skipSpace();
+    if (state === 'value') {
+      const c = t[i];
+      if (c === '[' || c === '{') {
+        closers.push(c === '[' ? ']' : '}');
+        i++;
+        skipSpace();
+        if (t[i] === closers.at(-1)) {
+          closers.pop();
+          i++;
+          state = 'after';
+        } else state = c === '[' ? 'value' : 'key';
+      } else if (scalar()) state = 'after';
+      else return i;
+    } else if (state === 'key') {
+      if (t[i] !== '"' || !scalar()) return i;
+      skipSpace();
+      if (t[i] !== ':') return i;
+      i++;
+      state = 'value';
+    } else {
+      const top = closers.at(-1);
+      if (top === undefined) return i < t.length ? i : null;
+      if (t[i] === ',') {
+        i++;
+        state = top === ']' ? 'value' : 'key';
+      } else if (t[i] === top) {
+        closers.pop();
+        i++;
+      } else return i;
+    }
+  }
 }

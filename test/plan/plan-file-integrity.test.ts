@@ -10,7 +10,7 @@ import { DataError } from '../../engine/errors.js';
 import type { Plan } from '../../engine/model/plan.js';
 import { runPlanPipeline } from '../../engine/pipeline.js';
 import { checkPlanFile, fileDigestOf, serialisePlan } from '../../engine/plan/plan-file.js';
-import { parsePlanBytes } from '../../engine/plan/plan-file-text.js';
+import { firstTooDeep, parsePlanBytes, syntaxErrorOffset } from '../../engine/plan/plan-file-text.js';
 import { planIdOf } from '../../engine/plan/plan.js';
 import { loadPolicies } from '../../engine/policy/load.js';
 import { readCanvasReport } from '../../engine/readers/canvas-report.js';
@@ -221,5 +221,29 @@ describe('plan file integrity', () => {
     expect(plan.labels.accounts.sch1).toBeDefined();
     expect(plan.risks.length).toBeGreaterThan(0);
     expect(plan.verdict.reasons.length).toBeGreaterThan(0);
+  });
+
+  it('property: the syntax-error locator agrees with JSON.parse, and the nesting scan counts what JSON.parse nests', () => {
+    const texts = fc.oneof(
+      fc.jsonValue().map((v) => JSON.stringify(v, null, 1)),
+      fc.tuple(fc.jsonValue().map((v) => JSON.stringify(v)), fc.nat(), fc.constantFrom('', 'x', ',', ']', '}', '"', '\\', ':', '{', '[', '\u0001'))
+        .map(([t, at, s]) => t.slice(0, at % (t.length + 1)) + s + t.slice(at % (t.length + 1) + 1)),
+    );
+    fc.assert(fc.property(texts, (t) => {
+      let valid = true;
+      try {
+        JSON.parse(t);
+      } catch {
+        valid = false;
+      }
+      const offset = syntaxErrorOffset(t);
+      if (valid) expect(offset).toBeNull();
+      else expect(offset, t).not.toBeNull();
+    }), { numRuns: 2000 });
+    const depth = (v: unknown): number => (v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v).map(depth)) : 0);
+    fc.assert(fc.property(fc.jsonValue({ maxDepth: 8 }), fc.nat({ max: 8 }), (v, max) => {
+      const bytes = new TextEncoder().encode(JSON.stringify(v));
+      expect(firstTooDeep(bytes, max) === null).toBe(depth(v) <= max);
+    }), { numRuns: 1000 });
   });
 });
