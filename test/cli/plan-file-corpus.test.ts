@@ -1,6 +1,6 @@
 /**
- * A corpus of malformed plan files through the CLI (`show FILE` and `apply --plan FILE` against the
- * Canvas emulator): each is refused with exit 1 and an error naming the file (and the JSON pointer,
+ * A corpus of malformed plan files through the CLI (`show FILE`, `comment --plan FILE --dry-run` and
+ * `apply --plan FILE` against the Canvas emulator): each is refused with exit 1 and an error naming the file (and the JSON pointer,
  * or line and column, where there is one), never "internal error"; no apply record is written and
  * nothing reaches Canvas. Most cases run through the exported `main` in this process (fast); a few
  * spawn the real binary. The last line printed is the tally the issue asks for:
@@ -178,7 +178,7 @@ describe('malformed plan files through the CLI', () => {
     expect(await main(['show', join(dir, 'base.json')], out), out.stderr).toBe(0);
   });
 
-  it(`${cases.length} malformed plan files: show and apply exit 1 with a located error, write nothing, send nothing`, async () => {
+  it(`${cases.length} malformed plan files: show, comment and apply exit 1 with a located error, write nothing, send nothing`, async () => {
     expect(cases.length).toBeGreaterThanOrEqual(60);
     const previousToken = process.env.CANVAS_TOKEN;
     process.env.CANVAS_TOKEN = TOKEN;
@@ -191,7 +191,7 @@ describe('malformed plan files through the CLI', () => {
         const before = readdirSync(caseDir).sort();
         tally.cases++;
         const kinds: string[] = [];
-        for (const argv of [['show', file], ['show', file, '--format', 'markdown'], ['apply', '--plan', file, '--config', POLICIES, '--sis', SIS, '--canvas-url', canvas.url]]) {
+        for (const argv of [['show', file], ['show', file, '--format', 'markdown'], ['comment', '--plan', file, '--dry-run'], ['apply', '--plan', file, '--config', POLICIES, '--sis', SIS, '--canvas-url', canvas.url]]) {
           const out = capture();
           const code = await main(argv, out);
           const what = `${c.name}: ${argv[0]} → ${out.stderr}`;
