@@ -138,6 +138,23 @@ describe('plan file integrity', () => {
     expect(serialisePlan(back)).toBe(text);
   });
 
+  it('every path of every base plan (operations: the first three), deleted, retyped and tweaked: a located DataError each time', () => {
+    let tried = 0;
+    for (const base of bases) {
+      // Operations share one shape: three of each plan cover it, and keep this sweep to seconds.
+      for (const path of base.paths.filter((p) => !(p[0] === 'operations' && typeof p[1] === 'number' && p[1] >= 3))) {
+        for (const kind of ['delete', 'retype', 'tweak'] as const) {
+          const mutated = mutate(base.value, path, { kind });
+          if (mutated === undefined || JSON.stringify(mutated) === JSON.stringify(base.value)) continue;
+          tried++;
+          const what = `${base.name} ${pointerOf(path)} ${kind}`;
+          expect(() => read(JSON.stringify(mutated, null, 2)), what).toThrow(DataError);
+        }
+      }
+    }
+    expect(tried).toBeGreaterThan(1000);
+  });
+
   it('property: any change anywhere is a located DataError, or changes nothing', () => {
     let refused = 0;
     fc.assert(fc.property(target(), ({ base, path, mutation: m }) => {
