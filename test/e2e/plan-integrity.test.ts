@@ -146,4 +146,25 @@ describe('an edited plan file never applies', () => {
     const r = await expectRefused(e, ['--config', ws.policies, '--allow-needs-approval'], forged, /apply\.verdict-mismatch/);
     expect(r.code).toBe(4);
   });
+
+  it('an honest plan still applies when Canvas moved but the plan did not (a user made by hand elsewhere): the input digests are not in the planId', async () => {
+    const e = await emulator();
+    const ws = await makeWorkspace();
+    ws.write('policies/main.yaml', `${POLICIES['main.yaml']}apply: { pollIntervalSeconds: 0.05, timeoutMinutes: 1 }\n`);
+    const planFile = join(ws.dir, 'plan.json');
+    expect((await cli(['plan', '--config', ws.policies, '--canvas-url', e.url, '--out', planFile])).code).toBe(0);
+    const made = await fetch(`${e.url}/api/v1/accounts/1/users`, {
+      method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ 'user[name]': 'Zed Visitor', 'pseudonym[unique_id]': 'zed.visitor', 'communication_channel[address]': 'zed@elsewhere.example.org' }),
+    });
+    expect(made.status).toBeLessThan(300);
+    const again = JSON.parse((await cli(['plan', '--config', ws.policies, '--canvas-url', e.url, '--format', 'json'])).stdout) as Plan;
+    const planned = JSON.parse(readFileSync(planFile, 'utf8')) as Plan;
+    expect(again.inputs.canvas).not.toBe(planned.inputs.canvas);
+    expect(again.planId).toBe(planned.planId);
+    const r = await cli(['apply', '--plan', planFile, '--config', ws.policies, '--canvas-url', e.url]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Canvas or the SIS changed since planning, but the plan is the same/);
+    expect(await sisImports(e)).toHaveLength(1);
+  });
 });
