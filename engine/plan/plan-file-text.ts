@@ -112,18 +112,25 @@ export function firstTooDeep(bytes: Uint8Array, maxDepth: number): number | null
   return null;
 }
 
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  // Only on the error path: bisect with the fatal decoder on growing prefixes would be quadratic, so walk once.
+/** Offset of the first byte that is not well-formed UTF-8 (Unicode Table 3-7), or the length when all are. */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  const within = (i: number, lo: number, hi: number) => i < bytes.length && bytes[i]! >= lo && bytes[i]! <= hi;
   let i = 0;
   while (i < bytes.length) {
     const b = bytes[i]!;
-    const length = b < 0x80 ? 1 : (b & 0xe0) === 0xc0 ? 2 : (b & 0xf0) === 0xe0 ? 3 : (b & 0xf8) === 0xf0 ? 4 : 0;
-    if (length === 0 || i + length > bytes.length) return i;
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(i, i + length));
-    } catch {
-      return i;
-    }
+    if (b < 0x80) { i++; continue; }
+    let second: [number, number];
+    let length: number;
+    if (b >= 0xc2 && b <= 0xdf) { second = [0x80, 0xbf]; length = 2; }
+    else if (b === 0xe0) { second = [0xa0, 0xbf]; length = 3; }
+    else if (b === 0xed) { second = [0x80, 0x9f]; length = 3; }
+    else if (b >= 0xe1 && b <= 0xef) { second = [0x80, 0xbf]; length = 3; }
+    else if (b === 0xf0) { second = [0x90, 0xbf]; length = 4; }
+    else if (b === 0xf4) { second = [0x80, 0x8f]; length = 4; }
+    else if (b >= 0xf1 && b <= 0xf3) { second = [0x80, 0xbf]; length = 4; }
+    else return i;
+    if (!within(i + 1, second[0], second[1])) return i;
+    for (let k = 2; k < length; k++) if (!within(i + k, 0x80, 0xbf)) return i;
     i += length;
   }
   return i;

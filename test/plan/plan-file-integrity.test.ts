@@ -10,7 +10,7 @@ import { DataError } from '../../engine/errors.js';
 import type { Plan } from '../../engine/model/plan.js';
 import { runPlanPipeline } from '../../engine/pipeline.js';
 import { checkPlanFile, fileDigestOf, serialisePlan } from '../../engine/plan/plan-file.js';
-import { firstTooDeep, parsePlanBytes, syntaxErrorOffset } from '../../engine/plan/plan-file-text.js';
+import { firstInvalidUtf8, firstTooDeep, parsePlanBytes, syntaxErrorOffset } from '../../engine/plan/plan-file-text.js';
 import { planIdOf } from '../../engine/plan/plan.js';
 import { loadPolicies } from '../../engine/policy/load.js';
 import { readCanvasReport } from '../../engine/readers/canvas-report.js';
@@ -153,7 +153,7 @@ describe('plan file integrity', () => {
       }
     }
     expect(tried).toBeGreaterThan(1000);
-  });
+  }, 120_000);
 
   it('property: any change anywhere is a located DataError, or changes nothing', () => {
     let refused = 0;
@@ -240,7 +240,7 @@ describe('plan file integrity', () => {
     expect(plan.verdict.reasons.length).toBeGreaterThan(0);
   });
 
-  it('property: the syntax-error locator agrees with JSON.parse, and the nesting scan counts what JSON.parse nests', () => {
+  it('property: the syntax-error and UTF-8 locators agree with JSON.parse and TextDecoder, and the nesting scan counts what JSON.parse nests', () => {
     const texts = fc.oneof(
       fc.jsonValue().map((v) => JSON.stringify(v, null, 1)),
       fc.tuple(fc.jsonValue().map((v) => JSON.stringify(v)), fc.nat(), fc.constantFrom('', 'x', ',', ']', '}', '"', '\\', ':', '{', '[', '\u0001'))
@@ -257,6 +257,16 @@ describe('plan file integrity', () => {
       if (valid) expect(offset).toBeNull();
       else expect(offset, t).not.toBeNull();
     }), { numRuns: 2000 });
+    const utf8 = fc.oneof(fc.uint8Array({ maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 6 }).map((t) => new TextEncoder().encode(t)));
+    fc.assert(fc.property(utf8, (bytes) => {
+      let valid = true;
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      } catch {
+        valid = false;
+      }
+      expect(firstInvalidUtf8(bytes) === bytes.length, Array.from(bytes).join(',')).toBe(valid);
+    }), { numRuns: 3000 });
     const depth = (v: unknown): number => (v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v).map(depth)) : 0);
     fc.assert(fc.property(fc.jsonValue({ maxDepth: 8 }), fc.nat({ max: 8 }), (v, max) => {
       const bytes = new TextEncoder().encode(JSON.stringify(v));
