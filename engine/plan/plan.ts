@@ -14,6 +14,9 @@ import { diffEnrollments } from './diff/enrollments.js';
 import { diffAccounts, diffCourses, diffSections, diffTerms, structureScope } from './diff/structure.js';
 import { diffUsers } from './diff/users.js';
 import { evaluateGuards } from './guards.js';
+import { markAccessEffects } from './access-cascades.js';
+import { activeCounts } from './active-counts.js';
+import { calendarDateToUtc } from '../util/dates.js';
 
 export function computePlan(desired: DesiredState, actual: CanvasState, config: Config, inputs: PlanInputs): Plan {
   const builder = new PlanBuilder();
@@ -29,7 +32,10 @@ export function computePlan(desired: DesiredState, actual: CanvasState, config: 
 
   const { operations, risks } = sortOperations(builder);
   const counts = entityCounts(desired, desiredEnrollments.count, actual);
-  const verdict = evaluateGuards(config.guards, operations, risks, counts);
+  // Guards count what operations do to access, not their labels (engine/plan/access-effects.ts).
+  const asOfMs = Date.parse(calendarDateToUtc(inputs.asOf, config.timezone) ?? `${inputs.asOf}T00:00:00Z`);
+  markAccessEffects(operations, actual, asOfMs);
+  const verdict = evaluateGuards(config.guards, operations, risks, counts, { asOfMs, active: activeCounts(desired, desiredEnrollments, actual) });
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     planId: planIdOf(operations, risks),
