@@ -2,11 +2,11 @@
  * OneRoster snapshot + policies → desired Canvas state. Pure: no I/O, no clock (asOf comes in).
  * Identifier formulas run here; two source records that build one id are an error naming both.
  */
-import { DataError, fromDiagnostics, type Diagnostic } from '../errors.js';
+import { ConfigError, DataError, fromDiagnostics, type Diagnostic } from '../errors.js';
 import { orEnrollmentColumnsOf } from '../model/oneroster-enrollments.js';
 import { withDesiredEnrollmentColumns, type DesiredEnrollmentColumns, type Placement } from './desired-enrollments.js';
 import type { OrAcademicSession, OrClass, OrOrg, OrUser, SisSnapshot, SourceRow } from '../model/oneroster.js';
-import type { AuthRule, Config, Template, UserFormulas } from '../policy/types.js';
+import type { AuthRule, Config, Template, TermOverride, UserFormulas } from '../policy/types.js';
 import { calendarDateToUtc } from '../util/dates.js';
 import { Ordinals } from '../util/ordinals.js';
 import { earlierRowsOfRepeatedIds } from '../util/repeats.js';
@@ -198,12 +198,65 @@ class Transformer {
       }
       out.push(term);
     }
+    this.checkTermOverrides(out);
+    return out;
+  }
+
+  /**
+   * A term override is checked against the SIS once the terms are known (`validate` sees only the
+   * policies). One naming a term the export does not have at all is most likely a typo, and its
+   * dates would silently not apply (students keeping or losing access on the wrong day): an error.
+   * One naming a term the export has but the scope leaves out is a note. An override ending before
+   * the term starts (its own start, or the SIS's) is an error at the date.
+   */
+  private checkTermOverrides(synced: readonly DesiredTerm[]): void {
+    if (this.config.termOverrides.length === 0) return;
+    const syncedIds = new Set(synced.map((t) => t.term_id));
+    const sessionOfTerm = new Map<string, OrAcademicSession>();
+    for (const s of this.sis.academicSessions) {
+      const id = this.config.identifiers.terms.term_id.render({ ...sessionContext(s), metadata: s.metadata });
+      if (!sessionOfTerm.has(id)) sessionOfTerm.set(id, s);
+    }
+    const problems: Diagnostic[] = [];
+    const at = (o: TermOverride, field: 'term' | 'startDate' | 'endDate') => {
+      const w = o.fieldsWhere?.[field] ?? o.where;
+      return { file: w.file, line: w.line, column: w.column, field: w.path };
+    };
     for (const o of this.config.termOverrides) {
-      if (!out.some((t) => t.term_id === o.term)) {
-        this.notes.push(`term override for "${o.term}" (${o.where.file}:${o.where.line}) matches no synced term`);
+      const session = sessionOfTerm.get(o.term);
+      if (!session) {
+        problems.push({
+          severity: 'error', code: 'policy.unknown-term', ...at(o, 'term'),
+          message: `term override for \`${o.term}\`: no academic session of the SIS export builds this term id`,
+          hint: 'Correct the term id (it is the Canvas term_id the term formula builds, e.g. the session\'s sourcedId), or remove the override if the term is gone.',
+        });
+        continue;
+      }
+      if (!syncedIds.has(o.term)) {
+        this.notes.push(`term override for "${o.term}" (${o.where.file}:${o.where.line}) names a term the scope does not sync; it is not applied`);
+        continue;
+      }
+      const start = o.startDate ?? session.startDate;
+      const end = o.endDate ?? session.endDate;
+      if (start && end && end < start) {
+        const own = o.endDate !== undefined;
+        problems.push({
+          severity: 'error', code: 'policy.date-order', ...at(o, own ? 'endDate' : 'startDate'),
+          message: `term \`${o.term}\` would end (${end}${own ? '' : `, ${originOf(session.source)}`}) before it starts (${start}${o.startDate !== undefined ? '' : `, ${originOf(session.source)}`})`,
+          hint: 'Correct the override\'s dates: a term that ends before it starts gives nobody access.',
+        });
+      }
+      for (const [type, dates] of Object.entries(o.enrollmentTypes)) {
+        if (start && dates?.endDate && dates.endDate < start) {
+          problems.push({
+            severity: 'error', code: 'policy.date-order', ...at(o, 'term'),
+            message: `${type} dates of term \`${o.term}\` end (${dates.endDate}) before the term starts (${start})`,
+            hint: 'Correct the date: an override ending before its term starts gives that enrollment type no access at all.',
+          });
+        }
       }
     }
-    return out;
+    if (problems.length > 0) throw fromDiagnostics(ConfigError, problems);
   }
 
   /**
