@@ -52,7 +52,8 @@ function instant(value: string | null | undefined): number {
  */
 export function accessEffectOf(op: Operation, asOfMs: number): AccessEffect | null {
   const row = ownRow(op);
-  const written = lower(row?.cells.status);
+  // What is written: the row's status (what apply sends), else the status change's after.
+  const written = lower(row?.cells.status ?? statusAfter(op));
   const effect = EFFECT_OF_STATUS.get(written);
   if (effect !== undefined) {
     if (op.action === 'drop') return effect;
@@ -62,6 +63,11 @@ export function accessEffectOf(op: Operation, asOfMs: number): AccessEffect | nu
     return 'deletes';
   }
   if (endMovedIntoPast(op, row, asOfMs)) return op.entity === 'terms' ? 'ends' : 'concludes';
+  return null;
+}
+
+function statusAfter(op: Operation): string | null {
+  for (const c of op.changes) if (c.field === 'status') return c.after;
   return null;
 }
 

@@ -218,10 +218,8 @@ class Transformer {
       if (!sessionOfTerm.has(id)) sessionOfTerm.set(id, s);
     }
     const problems: Diagnostic[] = [];
-    const at = (o: TermOverride, field: 'term' | 'startDate' | 'endDate') => {
-      const w = o.fieldsWhere?.[field] ?? o.where;
-      return { file: w.file, line: w.line, column: w.column, field: w.path };
-    };
+    // The override's entry (file:line:column), with the field's JSON pointer.
+    const at = (o: TermOverride, field: 'term' | 'startDate' | 'endDate') => ({ file: o.where.file, line: o.where.line, column: o.where.column, field: `${o.where.path}/${field}` });
     for (const o of this.config.termOverrides) {
       const session = sessionOfTerm.get(o.term);
       if (!session) {

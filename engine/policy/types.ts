@@ -125,8 +125,6 @@ export interface TermOverride {
   /** Per-enrollment-type date overrides (terms.csv `date_override_enrollment_type` rows). */
   enrollmentTypes: Partial<Record<EnrollmentType, { startDate: string | null; endDate: string | null }>>;
   where: PolicySource;
-  /** Where `term`, `startDate` and `endDate` were written, for errors found against the SIS at plan time. */
-  fieldsWhere?: Partial<Record<'term' | 'startDate' | 'endDate', PolicySource>>;
 }
 
 export interface EnrollmentDates {

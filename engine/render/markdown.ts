@@ -172,7 +172,7 @@ function blastLine(g: BlastRadiusGroup, labels: Plan['labels']): string {
     });
     const who = people.length === 1 ? people[0]! : `${people.slice(0, -1).join(', ')} and ${people.at(-1)!}`;
     const verb = g.peopleLosingEnrollments.length === 1 && g.peopleLosingEnrollments[0]!.people === 1 ? 'loses' : 'lose';
-    parts.push(`${who} ${verb} **${plural(g.coursesLosingEnrollments, 'course', 'courses')}** (${lossPhrases(g, ['enrollments'])})`);
+    parts.push(`${who} ${verb} **${plural(g.coursesLosingEnrollments, 'course', 'courses')}** (${lossPhrases(g, ['enrollments'], false)})`);
   }
   // Everything else that takes access away, by what it does: "suspends 807 users", "concludes 3 courses".
   const others = lossPhrases(g, ENTITY_ORDER.filter((e) => e !== 'enrollments' || g.peopleLosingEnrollments.length === 0));
@@ -191,11 +191,12 @@ function blastLine(g: BlastRadiusGroup, labels: Plan['labels']): string {
 }
 
 /** "suspends **807 users**", "concludes **4,545 enrollments**": losses of access by effect, whatever the action label. */
-function lossPhrases(g: BlastRadiusGroup, entities: readonly EntityName[]): string {
+function lossPhrases(g: BlastRadiusGroup, entities: readonly EntityName[], bold = true): string {
   const phrases: string[] = [];
   for (const entity of entities) {
     for (const [effect, n] of Object.entries(g.losses[entity] ?? {}) as [AccessEffect, number][]) {
-      phrases.push(`${EFFECT_VERB[effect]} **${plural(n, ENTITY_SINGULAR[entity], entity)}**`);
+      const what = plural(n, ENTITY_SINGULAR[entity], entity);
+      phrases.push(`${EFFECT_VERB[effect]} ${bold ? `**${what}**` : what}`);
     }
   }
   return phrases.join(' · ');

@@ -100,7 +100,7 @@ export function displayNameOf(d: DesiredUser, a: UserRecord): string | null {
 }
 
 /** The desired user with the display name it should have against this Canvas login. */
-function withDisplayName(d: DesiredUser, a: UserRecord): DesiredUser {
+export function withDisplayName(d: DesiredUser, a: UserRecord): DesiredUser {
   const shown = displayNameOf(d, a);
   return shown === norm(d.short_name) ? d : { ...d, short_name: shown };
 }

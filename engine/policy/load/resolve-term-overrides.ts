@@ -37,10 +37,7 @@ export function resolveTermOverrides(ctx: Resolver): TermOverride[] {
         ctx.error([...path, 'enrollmentTypes', type, 'endDate'], 'policy.date-order', `${type} dates of term \`${t.term}\` end (${dates.endDate}) before the term starts (${t.startDate})`, 'correct the date: an override ending before its term starts gives that enrollment type no access at all');
       }
     }
-    const fieldsWhere: NonNullable<TermOverride['fieldsWhere']> = { term: ctx.where([...path, 'term']) };
-    if (t.startDate !== undefined) fieldsWhere.startDate = ctx.where([...path, 'startDate']);
-    if (t.endDate !== undefined) fieldsWhere.endDate = ctx.where([...path, 'endDate']);
-    const o: TermOverride = { term: t.term, enrollmentTypes, where: ctx.where(path), fieldsWhere };
+    const o: TermOverride = { term: t.term, enrollmentTypes, where: ctx.where(path) };
     if (t.name !== undefined) o.name = t.name;
     if (t.startDate !== undefined) o.startDate = t.startDate;
     if (t.endDate !== undefined) o.endDate = t.endDate;
