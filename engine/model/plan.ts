@@ -71,7 +71,7 @@ export interface OperationAccess {
   cascadedEnrollments?: Record<string, number>;
 }
 
-export type RiskKind = 'duplicate-account' | 'login-claimed' | 'ambiguous-match' | 'sticky-conflict' | 'manual-object' | 'unknown-state';
+export type RiskKind = 'duplicate-account' | 'login-claimed' | 'ambiguous-match' | 'sticky-conflict' | 'manual-object' | 'unknown-state' | 'unmatched-term-override';
 
 export interface Risk {
   kind: RiskKind;

@@ -198,24 +198,25 @@ class Transformer {
       }
       out.push(term);
     }
-    this.checkTermOverrides(out);
+    this.checkTermOverrides();
     return out;
   }
 
   /**
    * A term override is checked against the SIS once the terms are known (`validate` sees only the
-   * policies). One naming a term the export does not have at all is most likely a typo, and its
-   * dates would silently not apply (students keeping or losing access on the wrong day): an error.
-   * One naming a term the export has but the scope leaves out is a note. An override ending before
-   * the term starts (its own start, or the SIS's) is an error at the date.
+   * policies). One that matches no synced term is not applied: the planner raises an
+   * `unmatched-term-override` risk for it (engine/plan/diff/structure.ts), which holds the plan for
+   * approval instead of failing it — a truncated export drops terms too, and its verdict (blocked)
+   * must not hide behind a policy error. An override ending before the term starts (its own start,
+   * or the SIS's) is an error at the override: no export makes that right.
    */
-  private checkTermOverrides(synced: readonly DesiredTerm[]): void {
+  private checkTermOverrides(): void {
     if (this.config.termOverrides.length === 0) return;
-    const syncedIds = new Set(synced.map((t) => t.term_id));
+    // The session each synced term was built from.
     const sessionOfTerm = new Map<string, OrAcademicSession>();
-    for (const s of this.sis.academicSessions) {
-      const id = this.config.identifiers.terms.term_id.render({ ...sessionContext(s), metadata: s.metadata });
-      if (!sessionOfTerm.has(id)) sessionOfTerm.set(id, s);
+    for (const [sourcedId, term] of this.termOf) {
+      const s = this.sessions.get(sourcedId);
+      if (s && !sessionOfTerm.has(term.term_id)) sessionOfTerm.set(term.term_id, s);
     }
     const problems: Diagnostic[] = [];
     // The override's entry (file:line:column), with the field's JSON pointer.
@@ -223,15 +224,7 @@ class Transformer {
     for (const o of this.config.termOverrides) {
       const session = sessionOfTerm.get(o.term);
       if (!session) {
-        problems.push({
-          severity: 'error', code: 'policy.unknown-term', ...at(o, 'term'),
-          message: `term override for \`${o.term}\`: no academic session of the SIS export builds this term id`,
-          hint: 'Correct the term id (it is the Canvas term_id the term formula builds, e.g. the session\'s sourcedId), or remove the override if the term is gone.',
-        });
-        continue;
-      }
-      if (!syncedIds.has(o.term)) {
-        this.notes.push(`term override for "${o.term}" (${o.where.file}:${o.where.line}) names a term the scope does not sync; it is not applied`);
+        this.notes.push(`term override for "${o.term}" (${o.where.file}:${o.where.line}:${o.where.column}) matches no synced term: the SIS export does not have it or the scope leaves it out`);
         continue;
       }
       const start = o.startDate ?? session.startDate;
