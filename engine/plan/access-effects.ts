@@ -52,9 +52,10 @@ function instant(value: string | null | undefined): number {
  */
 export function accessEffectOf(op: Operation, asOfMs: number): AccessEffect | null {
   const row = ownRow(op);
-  // What is written: the row's status (what apply sends), else the status change's after.
-  const written = lower(row?.cells.status ?? statusAfter(op));
-  const effect = EFFECT_OF_STATUS.get(written);
+  // What is written: the row's status (what apply sends), else the status change's after. Most
+  // rows say `active`: looked up as written first, so the common case makes no new string.
+  const written = row?.cells.status ?? statusAfter(op) ?? '';
+  const effect = EFFECT_OF_STATUS.get(written) ?? (written === 'active' || written === '' ? undefined : EFFECT_OF_STATUS.get(lower(written)));
   if (effect !== undefined) {
     if (op.action === 'drop') return effect;
     const before = statusBefore(op);

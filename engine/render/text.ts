@@ -41,7 +41,8 @@ export function renderText(plan: Plan, options: TextOptions): string {
   const verdictColor = plan.verdict.status === 'ok' ? 32 : plan.verdict.status === 'blocked' ? 31 : 33;
   lines.push(`${bold('Verdict:')} ${paint(verdictColor, plan.verdict.status.toUpperCase())}`);
   for (const r of plan.verdict.reasons) lines.push(`  - ${r.message} [${r.guard} → ${r.requires}]`);
-  const losing = blastRadius(plan).filter(takesAccess);
+  // The planner marks what takes access away; a plan without marks has nothing to group here.
+  const losing = plan.operations.some((op) => op.access) ? blastRadius(plan).filter(takesAccess) : [];
   if (losing.length > 0) {
     lines.push('', bold('Access taken away'));
     const total = accessTotal(losing);

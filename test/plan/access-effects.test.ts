@@ -184,4 +184,23 @@ describe('Canvas cascades: a concluded course takes access from all its students
     expect(reopened.courses.find((c) => c.course_id === 'c0')!.status).toBe('active');
     expect(statusIn(reopened, 'c0')).toEqual(['concluded']);
   });
+
+  it('a term whose end moves into the past ends its courses for everyone; an override ending in the past, for its type only', () => {
+    const state = district(3);
+    state.courses[2]!.term_id = 's26';
+    const end = (key: string, changes: Operation['changes']): Operation => ({
+      entity: 'terms', action: 'update', key, canvasId: null, reason: { rule: 'termOverrides', text: 't' }, changes, term: key.split('|')[0]!,
+      rows: [{ file: 'terms', cells: { term_id: key.split('|')[0]!, status: 'active', end_date: changes[0]!.after! } }],
+    });
+    const term = [end('f25', [{ field: 'end_date', before: '2025-12-20T06:00:00Z', after: '2025-10-01T05:00:00Z' }])];
+    markAccessEffects(term, state, ASOF);
+    expect(term[0]!.access).toEqual({ effect: 'ends', cascadedEnrollments: { student: 20, teacher: 2 } });
+    const students = [end('f25|StudentEnrollment', [{ field: 'end_date', before: null, after: '2025-10-01T05:00:00Z' }])];
+    markAccessEffects(students, state, ASOF);
+    expect(students[0]!.access).toEqual({ effect: 'ends', cascadedEnrollments: { student: 20 } });
+    // Moved later: nothing ends.
+    const later = [end('f25', [{ field: 'end_date', before: '2025-12-20T06:00:00Z', after: '2026-01-10T06:00:00Z' }])];
+    markAccessEffects(later, state, ASOF);
+    expect(later[0]!.access).toBeUndefined();
+  });
 });
