@@ -69,6 +69,12 @@ export interface OperationAccess {
   effect: AccessEffect;
   /** Enrollments Canvas concludes or deletes with this object (not operations of the plan), per role. */
   cascadedEnrollments?: Record<string, number>;
+  /**
+   * An enrollment concluded (or deactivated) after its term ended in Canvas, with no date override
+   * keeping its type in: Canvas already ended its access by date, so the drop limits and protected
+   * sets do not count it (a semester's end is not a mass unenrolment).
+   */
+  afterTermEnd?: true;
 }
 
 export type RiskKind = 'duplicate-account' | 'login-claimed' | 'ambiguous-match' | 'sticky-conflict' | 'manual-object' | 'unknown-state' | 'unmatched-term-override';

@@ -16,7 +16,7 @@
  * enrollment columns with lookups per distinct value, and a record made only for the enrollments
  * found (to skip those the plan already ends by an operation of its own).
  */
-import type { CanvasState } from '../model/canvas.js';
+import type { CanvasState, TermOverrideRecord } from '../model/canvas.js';
 import { enrollmentColumnsOf } from '../model/enrollment-columns.js';
 import type { AccessEffect, Operation } from '../model/plan.js';
 import { accessEffectOf } from './access-effects.js';
@@ -25,15 +25,38 @@ import { accessEffectOf } from './access-effects.js';
  * Marks each operation that takes access away with `access` (its effect, and the enrollments Canvas
  * ends with it). Operations that take nothing away are left without the field.
  */
-export function markAccessEffects(operations: Operation[], actual: CanvasState, asOfMs: number): void {
+export function markAccessEffects(
+  operations: Operation[], actual: CanvasState, asOfMs: number, overrides: readonly TermOverrideRecord[] = [],
+): void {
   const effects = operations.map((op) => accessEffectOf(op, asOfMs));
   const cascades = cascadedEnrollments(operations, effects, actual);
+  const ended = endedByTerm(actual, asOfMs, overrides);
   operations.forEach((op, i) => {
     const effect = effects[i];
     if (!effect) return;
     const cascaded = cascades.get(i);
     op.access = cascaded ? { effect, cascadedEnrollments: sortedKeys(cascaded) } : { effect };
+    if (op.entity === 'enrollments' && (effect === 'concludes' || effect === 'deactivates') && ended(op.term, op.role)) op.access.afterTermEnd = true;
   });
+}
+
+const TYPE_OF_ROLE: Record<string, string> = { student: 'StudentEnrollment', teacher: 'TeacherEnrollment', ta: 'TaEnrollment', designer: 'DesignerEnrollment' };
+
+/**
+ * Whether an enrollment of this term and role has already lost its access by date: its term ended
+ * in Canvas on or before the plan's day, and no date override (in the policies) keeps its type in.
+ * A custom role is never taken as ended (its type is not known here).
+ */
+function endedByTerm(actual: CanvasState, asOfMs: number, overrides: readonly TermOverrideRecord[]): (term: string | null | undefined, role: string | undefined) => boolean {
+  const endedTerms = new Set<string>();
+  for (const t of actual.terms) if (t.term_id && t.end_date && Date.parse(t.end_date) <= asOfMs) endedTerms.add(t.term_id);
+  if (endedTerms.size === 0) return () => false;
+  const keptIn = new Set<string>();
+  for (const o of overrides) if (!o.end_date || !(Date.parse(o.end_date) <= asOfMs)) keptIn.add(`${o.term_id}|${o.date_override_enrollment_type}`);
+  return (term, role) => {
+    const type = role === undefined ? undefined : TYPE_OF_ROLE[role];
+    return !!term && type !== undefined && endedTerms.has(term) && !keptIn.has(`${term}|${type}`);
+  };
 }
 
 function sortedKeys(r: Record<string, number>): Record<string, number> {

@@ -25,7 +25,7 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 export interface GuardContext {
   /** Start of the plan's day (ms): end dates at or before it have passed. NaN = judge by status only. */
   asOfMs: number;
-  /** Present (active) desired and Canvas counts for the shrink check; without them, `counts` is used. */
+  /** Present (active) desired and Canvas users for the shrink check; without them, `counts` is used. */
   active?: ActiveCounts;
 }
 
@@ -38,8 +38,12 @@ const EFFECT_WORDS: Record<AccessEffect, string> = {
   suspends: 'suspended', deletes: 'deleted', concludes: 'concluded', deactivates: 'deactivated', ends: 'ended',
 };
 
-/** The effect guards count for an operation: its own, recomputed, or the planner's mark. */
+/**
+ * The effect guards count for an operation: its own, recomputed, or the planner's mark. An
+ * enrollment the planner found ended by its term's date already (`afterTermEnd`) takes nothing more.
+ */
 function effectOf(op: Operation, asOfMs: number): AccessEffect | null {
+  if (op.access?.afterTermEnd) return null;
   return accessEffectOf(op, asOfMs) ?? op.access?.effect ?? null;
 }
 
@@ -120,7 +124,7 @@ export function evaluateGuards(
   for (const entity of ['users', 'enrollments', 'courses', 'sections'] as const) {
     const c = counts[entity];
     if (!c || c.canvasManaged === 0) continue;
-    const present = entity === 'users' || entity === 'enrollments' ? context.active?.[entity] : undefined;
+    const present = entity === 'users' ? context.active?.users : undefined;
     const desired = present ? present.desired : c.desired;
     const managed = present ? present.canvas : c.canvasManaged;
     const active = present ? ' active' : '';

@@ -34,8 +34,8 @@ export function computePlan(desired: DesiredState, actual: CanvasState, config: 
   const counts = entityCounts(desired, desiredEnrollments.count, actual);
   // Guards count what operations do to access, not their labels (engine/plan/access-effects.ts).
   const asOfMs = Date.parse(calendarDateToUtc(inputs.asOf, config.timezone) ?? `${inputs.asOf}T00:00:00Z`);
-  markAccessEffects(operations, actual, asOfMs);
-  const verdict = evaluateGuards(config.guards, operations, risks, counts, { asOfMs, active: activeCounts(desired, desiredEnrollments, actual) });
+  markAccessEffects(operations, actual, asOfMs, desired.termOverrides);
+  const verdict = evaluateGuards(config.guards, operations, risks, counts, { asOfMs, active: activeCounts(desired, actual) });
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     planId: planIdOf(operations, risks),

@@ -98,7 +98,7 @@ describe('guards count effects', () => {
     expect(v.status).toBe('needs-approval');
     expect(v.reasons.map((r) => r.guard)).toEqual(['guards.drops.users.maxCount', 'guards.drops.users.maxShare']);
     expect(v.reasons[0]!.message).toContain('400 suspended');
-    const active = { users: { desired: 400, canvas: 800 }, enrollments: { desired: 0, canvas: 0 } };
+    const active = { users: { desired: 400, canvas: 800 } };
     expect(evaluateGuards(guards, suspended, [], counts('users', 800, 800), { asOfMs: ASOF, active }).status).toBe('blocked');
   });
 
@@ -202,5 +202,16 @@ describe('Canvas cascades: a concluded course takes access from all its students
     const later = [end('f25', [{ field: 'end_date', before: '2025-12-20T06:00:00Z', after: '2026-01-10T06:00:00Z' }])];
     markAccessEffects(later, state, ASOF);
     expect(later[0]!.access).toBeUndefined();
+  });
+
+  it('an enrollment concluded after its term ended in Canvas takes nothing more, unless an override keeps its type in', () => {
+    const state = district(1);
+    state.terms.push({ term_id: 'f25', name: 'Fall', status: 'active', start_date: '2025-08-18T05:00:00Z', end_date: '2025-10-01T05:00:00Z', canvas_term_id: '3', created_by_sis: true });
+    const conclude = (user: string, role: string) => op('enrollments', 'update', 'completed', 'active', { key: `sec0|${user}|${role}`, role, term: 'f25' });
+    const ops = [conclude('s0-0', 'student'), conclude('t0', 'teacher')];
+    markAccessEffects(ops, state, ASOF, [{ term_id: 'f25', date_override_enrollment_type: 'TeacherEnrollment', start_date: null, end_date: '2025-10-20T05:00:00Z' }]);
+    expect(ops.map((o) => o.access)).toEqual([{ effect: 'concludes', afterTermEnd: true }, { effect: 'concludes' }]);
+    const v = evaluateGuards({ ...guards, drops: { enrollments: { maxShare: null, maxCount: 0, onViolation: 'needs-approval' } } }, ops, [], counts('enrollments', 11, 11), { asOfMs: ASOF });
+    expect(v.reasons.map((r) => r.message)).toEqual(['1 enrollments would lose access (1 concluded); the limit is 0']);
   });
 });
