@@ -214,4 +214,19 @@ describe('Canvas cascades: a concluded course takes access from all its students
     const v = evaluateGuards({ ...guards, drops: { enrollments: { maxShare: null, maxCount: 0, onViolation: 'needs-approval' } } }, ops, [], counts('enrollments', 11, 11), { asOfMs: ASOF });
     expect(v.reasons.map((r) => r.message)).toEqual(['1 enrollments would lose access (1 concluded); the limit is 0']);
   });
+
+  it('a deleted section takes its enrollments, a deleted login takes the user\'s; a suspended login takes none', () => {
+    const state = district(2);
+    const ops: Operation[] = [
+      { ...op('sections', 'drop', 'deleted', 'active'), key: 'sec0' },
+      { ...op('users', 'update', 'deleted', 'active'), key: 's1-3' },
+      { ...op('users', 'update', 'suspended', 'active'), key: 's1-4' },
+    ];
+    markAccessEffects(ops, state, ASOF);
+    expect(ops.map((o) => o.access)).toEqual([
+      { effect: 'deletes', cascadedEnrollments: { student: 10, teacher: 1 } },
+      { effect: 'deletes', cascadedEnrollments: { student: 1 } },
+      { effect: 'suspends' },
+    ]);
+  });
 });
