@@ -95,12 +95,12 @@ export function cascadedEnrollments(
     const effect = effects[i];
     if (!effect) return;
     const kind = effect === 'deletes' ? DELETE : CONCLUDE;
-    if (op.entity === 'courses') push(byCourse, op.key, { op: i, kind, role: null });
+    if (op.entity === 'courses') appendTo(byCourse, op.key, { op: i, kind, role: null });
     else if (op.entity === 'sections' && kind === DELETE) bySection.set(op.key, { op: i, kind, role: null });
     else if (op.entity === 'users' && kind === DELETE) byUser.set(op.key, { op: i, kind, role: null });
     else if (op.entity === 'terms' && effect === 'ends') {
       const [term = op.key, type] = op.key.split('|');
-      push(termEnds, term, { op: i, kind, role: type === undefined ? null : ROLE_OF_TYPE[type] ?? type });
+      appendTo(termEnds, term, { op: i, kind, role: type === undefined ? null : ROLE_OF_TYPE[type] ?? type });
     } else if (op.entity === 'enrollments') endedByPlan.add(op.key);
   });
   const result = new Map<number, Record<string, number>>();
@@ -108,7 +108,7 @@ export function cascadedEnrollments(
   if (termEnds.size > 0) {
     for (const c of actual.courses) {
       const causes = c.course_id && c.term_id ? termEnds.get(c.term_id) : undefined;
-      if (causes) for (const cause of causes) push(byCourse, c.course_id, cause);
+      if (causes) for (const cause of causes) appendTo(byCourse, c.course_id, cause);
     }
   }
 
@@ -124,9 +124,9 @@ export function cascadedEnrollments(
     const status = columns.status.codes[i]!;
     if (!live[status]) continue;
     const role = roles[columns.role.codes[i]!]!;
-    const cause = pick(courseCauses[columns.course_id.codes[i]!], role, concludable[status]!)
-      ?? pick(sectionCause[columns.section_id.codes[i]!], role, concludable[status]!)
-      ?? pick(userCause[columns.user_id.codes[i]!], role, concludable[status]!);
+    const cause = causeFor(courseCauses[columns.course_id.codes[i]!], role, concludable[status]!)
+      ?? causeFor(sectionCause[columns.section_id.codes[i]!], role, concludable[status]!)
+      ?? causeFor(userCause[columns.user_id.codes[i]!], role, concludable[status]!);
     if (!cause) continue;
     if (endedByPlan.size > 0) {
       const r = columns.record(i);
@@ -139,16 +139,18 @@ export function cascadedEnrollments(
 }
 
 /** The cause that ends an enrollment of this role and state: a conclusion only ends one that still gives access. */
-function pick(causes: Cause | Cause[] | undefined, role: string, concludable: boolean): Cause | undefined {
+function causeFor(causes: Cause | Cause[] | undefined, role: string, concludable: boolean): Cause | undefined {
   if (causes === undefined) return undefined;
-  for (const c of Array.isArray(causes) ? causes : [causes]) {
-    if (c.role !== null && c.role !== role) continue;
-    if (c.kind === DELETE || concludable) return c;
-  }
+  if (!Array.isArray(causes)) return ends(causes, role, concludable) ? causes : undefined;
+  for (const c of causes) if (ends(c, role, concludable)) return c;
   return undefined;
 }
 
-function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+function ends(c: Cause, role: string, concludable: boolean): boolean {
+  return (c.role === null || c.role === role) && (c.kind === DELETE || concludable);
+}
+
+function appendTo<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
