@@ -79,6 +79,7 @@ const SHAPES: [string, (t: Export) => Partial<Export>][] = [
     enrollments: t.enrollments!.filter((e) => e.role !== 'teacher'),
   })],
   ['all users disabled', (t) => ({ users: t.users!.map((u) => ({ ...u, enabledUser: 'false' })) })],
+  ['half the students disabled', (t) => ({ users: t.users!.map((u, i) => (u.role === 'student' && i % 2 === 0 ? { ...u, enabledUser: 'false' } : u)) })],
   ['all enrollment end dates past', (t) => ({ enrollments: t.enrollments!.map((e) => ({ ...e, endDate: '2025-09-01' })) })],
   ['empty files (header only)', () => Object.fromEntries(FILES.map((f) => [f, []]))],
 ];
