@@ -5,7 +5,7 @@
  */
 import type { EmulatorCore } from './core.js';
 import { path, type ApiRequest, type Route } from './http.js';
-import { deleteCourseEnrollments } from './importer/courses.js';
+import { concludeCourseEnrollments, deleteCourseEnrollments } from './importer/courses.js';
 import { resolveRole } from './importer/enrollments.js';
 import { truthy } from './importer/rows.js';
 import { cascadeLoginDeletion, findAuthProvider } from './importer/users.js';
@@ -240,6 +240,7 @@ function updateCourse(store: Store, req: ApiRequest): ApiResponse {
   if (next && next !== course.workflowState) {
     set(course, 'workflow_state', 'workflowState', next);
     if (next === 'deleted') deleteCourseEnrollments(null, store, course);
+    else if (next === 'completed') concludeCourseEnrollments(null, store, course);
   }
   return json(courseJson(store, course));
 }

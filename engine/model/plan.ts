@@ -56,10 +56,32 @@ export interface Operation {
   term?: string | null;
   /** Indexes into plan.risks that concern this operation. */
   risks?: number[];
+  /**
+   * Set by the planner when the operation takes access away, whatever its action label
+   * (engine/plan/access-effects.ts): how, and the enrollments Canvas ends on its own because of it
+   * (a concluded or deleted course, a deleted section or user, an ended term), per Canvas role.
+   */
+  access?: OperationAccess;
 }
 
-export type RiskKind = 'duplicate-account' | 'login-claimed' | 'ambiguous-match' | 'sticky-conflict' | 'manual-object' | 'unknown-state';
-export const RISK_KINDS: readonly RiskKind[] = ['duplicate-account', 'login-claimed', 'ambiguous-match', 'sticky-conflict', 'manual-object', 'unknown-state'];
+/** How an operation takes access away: `suspends` a user, `concludes` an enrollment or course, `ends` a term… */
+export type AccessEffect = 'suspends' | 'deletes' | 'concludes' | 'deactivates' | 'ends';
+export const ACCESS_EFFECTS: readonly AccessEffect[] = ['suspends', 'deletes', 'concludes', 'deactivates', 'ends'];
+
+export interface OperationAccess {
+  effect: AccessEffect;
+  /** Enrollments Canvas concludes or deletes with this object (not operations of the plan), per role. */
+  cascadedEnrollments?: Record<string, number>;
+  /**
+   * An enrollment concluded (or deactivated) after its term ended in Canvas, with no date override
+   * keeping its type in: Canvas already ended its access by date, so the drop limits and protected
+   * sets do not count it (a semester's end is not a mass unenrolment).
+   */
+  afterTermEnd?: true;
+}
+
+export type RiskKind = 'duplicate-account' | 'login-claimed' | 'ambiguous-match' | 'sticky-conflict' | 'manual-object' | 'unknown-state' | 'unmatched-term-override';
+export const RISK_KINDS: readonly RiskKind[] = ['duplicate-account', 'login-claimed', 'ambiguous-match', 'sticky-conflict', 'manual-object', 'unknown-state', 'unmatched-term-override'];
 
 export interface Risk {
   kind: RiskKind;

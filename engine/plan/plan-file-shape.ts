@@ -11,7 +11,7 @@
  * file digest (plan-file.ts), before a plan carrying it can be read.
  */
 import { ENTITY_ORDER } from '../model/canvas.js';
-import { ACTIONS, IMPORT_FILE_NAMES, RISK_KINDS } from '../model/plan.js';
+import { ACCESS_EFFECTS, ACTIONS, IMPORT_FILE_NAMES, RISK_KINDS } from '../model/plan.js';
 
 /** Longer strings are not something rosterops writes (SIS cells are capped well below this). */
 export const MAX_PLAN_STRING_LENGTH = 1 << 20;
@@ -169,7 +169,7 @@ class Checker {
   }
 
   private operation(value: unknown): void {
-    const o = this.object(value, ['entity', 'action', 'key', 'canvasId', 'changes', 'reason', 'rows'], ['role', 'account', 'term', 'risks']);
+    const o = this.object(value, ['entity', 'action', 'key', 'canvasId', 'changes', 'reason', 'rows'], ['role', 'account', 'term', 'risks', 'access']);
     this.at(o, 'entity', (v) => this.oneOf(v, ENTITY_ORDER));
     this.at(o, 'action', (v) => this.oneOf(v, ACTIONS));
     this.at(o, 'key', (v) => this.string(v));
@@ -200,6 +200,14 @@ class Checker {
         if (n >= this.riskCount) this.fail(`risk ${n} does not exist (the plan has ${this.riskCount})`);
       }));
     }
+    if (has(o, 'access')) this.at(o, 'access', (v) => this.access(v));
+  }
+
+  private access(value: unknown): void {
+    const o = this.object(value, ['effect'], ['cascadedEnrollments', 'afterTermEnd']);
+    this.at(o, 'effect', (v) => this.oneOf(v, ACCESS_EFFECTS));
+    if (has(o, 'cascadedEnrollments')) this.at(o, 'cascadedEnrollments', (v) => this.record(v, (n) => this.count(n)));
+    if (has(o, 'afterTermEnd')) this.at(o, 'afterTermEnd', (v) => { if (v !== true) this.fail(`expected true, found ${describe(v)}`); });
   }
 
   private verdict(value: unknown): void {

@@ -14,6 +14,9 @@ import { diffEnrollments } from './diff/enrollments.js';
 import { diffAccounts, diffCourses, diffSections, diffTerms, structureScope } from './diff/structure.js';
 import { diffUsers } from './diff/users.js';
 import { evaluateGuards } from './guards.js';
+import { markAccessEffects } from './access-cascades.js';
+import { activeCounts } from './active-counts.js';
+import { calendarDateToUtc } from '../util/dates.js';
 
 export function computePlan(desired: DesiredState, actual: CanvasState, config: Config, inputs: PlanInputs): Plan {
   const builder = new PlanBuilder();
@@ -29,7 +32,10 @@ export function computePlan(desired: DesiredState, actual: CanvasState, config: 
 
   const { operations, risks } = sortOperations(builder);
   const counts = entityCounts(desired, desiredEnrollments.count, actual);
-  const verdict = evaluateGuards(config.guards, operations, risks, counts);
+  // Guards count what operations do to access, not their labels (engine/plan/access-effects.ts).
+  const asOfMs = Date.parse(calendarDateToUtc(inputs.asOf, config.timezone) ?? `${inputs.asOf}T00:00:00Z`);
+  markAccessEffects(operations, actual, asOfMs, desired.termOverrides);
+  const verdict = evaluateGuards(config.guards, operations, risks, counts, { asOfMs, active: activeCounts(desired, actual) });
   const summary = summarise(operations);
   const labels = labelsFor(operations, desired, actual);
   return {
@@ -102,6 +108,14 @@ export type PlanContent = Pick<Plan, 'operations' | 'risks' | 'verdict' | 'summa
  * notes, and `reason.source` (the CSV line a row came from). plan-file.ts guards those with a
  * digest of the whole file.
  */
+/** The access an operation takes away, in a fixed key order (cascade roles sorted), or null. */
+function accessOf(op: Operation): unknown {
+  const a = op.access;
+  if (!a) return null;
+  const cascaded = a.cascadedEnrollments ? Object.keys(a.cascadedEnrollments).sort().map((role) => [role, a.cascadedEnrollments![role]]) : null;
+  return [a.effect, cascaded, a.afterTermEnd ?? false];
+}
+
 export function planIdOf(plan: PlanContent): string {
   const hash = createHash('sha256');
   // One update per megabyte rather than per operation: plans have millions of them.
@@ -111,7 +125,7 @@ export function planIdOf(plan: PlanContent): string {
     const changes = op.changes.map((c) => [c.field, c.before, c.after]);
     chunk += JSON.stringify([
       op.entity, op.action, op.key, op.canvasId, rows, op.risks ?? [],
-      changes, [op.reason.rule, op.reason.text], op.role ?? null, op.account ?? null, op.term ?? null,
+      changes, [op.reason.rule, op.reason.text], op.role ?? null, op.account ?? null, op.term ?? null, accessOf(op),
     ]) + '\n';
     if (chunk.length >= 1 << 20) {
       hash.update(chunk);

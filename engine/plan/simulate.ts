@@ -27,6 +27,9 @@ const COURSE_STATE_AFTER: Record<string, (current: string | null) => string> = {
   deleted: () => 'deleted',
 };
 
+/** Report statuses of an enrollment a course conclusion concludes. */
+const GIVES_ACCESS = new Set(['active', 'invited', 'creation_pending']);
+
 const ENROLLMENT_STATE: Record<string, string> = { active: 'active', completed: 'concluded', inactive: 'inactive', deleted: 'deleted' };
 const BASE_ROLE: Record<string, string> = { student: 'StudentEnrollment', teacher: 'TeacherEnrollment', ta: 'TaEnrollment', designer: 'DesignerEnrollment', observer: 'ObserverEnrollment' };
 
@@ -148,6 +151,7 @@ class Simulator {
   private course(row: ImportRow): void {
     const id = cell(row, 'course_id')!;
     let c = this.courses.get(id);
+    const before = c?.status ?? null;
     if (!c) {
       c = {
         course_id: id, integration_id: null, short_name: null, long_name: null, account_id: null, term_id: null, status: 'unpublished',
@@ -175,7 +179,12 @@ class Simulator {
       c.canvas_term_id = t.canvas_term_id ?? null;
     }
     c.created_by_sis = true;
+    // Canvas's own cascade (Course#update_enrolled_users): deleting a course deletes its enrollments,
+    // concluding it concludes those that still give access; reactivating it restores none.
     if (c.status === 'deleted') this.enrollmentsWhere((e) => e.canvas_course_id === c!.canvas_course_id, 'deleted');
+    else if (c.status === 'concluded' && before !== 'concluded') {
+      this.enrollmentsWhere((e) => e.canvas_course_id === c!.canvas_course_id && GIVES_ACCESS.has(e.status), 'concluded');
+    }
   }
 
   private section(row: ImportRow): void {

@@ -2,11 +2,11 @@
  * OneRoster snapshot + policies → desired Canvas state. Pure: no I/O, no clock (asOf comes in).
  * Identifier formulas run here; two source records that build one id are an error naming both.
  */
-import { DataError, fromDiagnostics, type Diagnostic } from '../errors.js';
+import { ConfigError, DataError, fromDiagnostics, type Diagnostic } from '../errors.js';
 import { orEnrollmentColumnsOf } from '../model/oneroster-enrollments.js';
 import { withDesiredEnrollmentColumns, type DesiredEnrollmentColumns, type Placement } from './desired-enrollments.js';
 import type { OrAcademicSession, OrClass, OrOrg, OrUser, SisSnapshot, SourceRow } from '../model/oneroster.js';
-import type { AuthRule, Config, Template, UserFormulas } from '../policy/types.js';
+import type { AuthRule, Config, Template, TermOverride, UserFormulas } from '../policy/types.js';
 import { calendarDateToUtc } from '../util/dates.js';
 import { Ordinals } from '../util/ordinals.js';
 import { earlierRowsOfRepeatedIds } from '../util/repeats.js';
@@ -198,12 +198,56 @@ class Transformer {
       }
       out.push(term);
     }
+    this.checkTermOverrides();
+    return out;
+  }
+
+  /**
+   * A term override is checked against the SIS once the terms are known (`validate` sees only the
+   * policies). One that matches no synced term is not applied: the planner raises an
+   * `unmatched-term-override` risk for it (engine/plan/diff/structure.ts), which holds the plan for
+   * approval instead of failing it — a truncated export drops terms too, and its verdict (blocked)
+   * must not hide behind a policy error. An override ending before the term starts (its own start,
+   * or the SIS's) is an error at the override: no export makes that right.
+   */
+  private checkTermOverrides(): void {
+    if (this.config.termOverrides.length === 0) return;
+    // The session each synced term was built from.
+    const sessionOfTerm = new Map<string, OrAcademicSession>();
+    for (const [sourcedId, term] of this.termOf) {
+      const s = this.sessions.get(sourcedId);
+      if (s && !sessionOfTerm.has(term.term_id)) sessionOfTerm.set(term.term_id, s);
+    }
+    const problems: Diagnostic[] = [];
+    // The override's entry (file:line:column), with the field's JSON pointer.
+    const at = (o: TermOverride, field: 'term' | 'startDate' | 'endDate') => ({ file: o.where.file, line: o.where.line, column: o.where.column, field: `${o.where.path}/${field}` });
     for (const o of this.config.termOverrides) {
-      if (!out.some((t) => t.term_id === o.term)) {
-        this.notes.push(`term override for "${o.term}" (${o.where.file}:${o.where.line}) matches no synced term`);
+      const session = sessionOfTerm.get(o.term);
+      if (!session) {
+        this.notes.push(`term override for "${o.term}" (${o.where.file}:${o.where.line}:${o.where.column}) matches no synced term: the SIS export does not have it or the scope leaves it out`);
+        continue;
+      }
+      const start = o.startDate ?? session.startDate;
+      const end = o.endDate ?? session.endDate;
+      if (start && end && end < start) {
+        const own = o.endDate !== undefined;
+        problems.push({
+          severity: 'error', code: 'policy.date-order', ...at(o, own ? 'endDate' : 'startDate'),
+          message: `term \`${o.term}\` would end (${end}${own ? '' : `, ${originOf(session.source)}`}) before it starts (${start}${o.startDate !== undefined ? '' : `, ${originOf(session.source)}`})`,
+          hint: 'Correct the override\'s dates: a term that ends before it starts gives nobody access.',
+        });
+      }
+      for (const [type, dates] of Object.entries(o.enrollmentTypes)) {
+        if (start && dates?.endDate && dates.endDate < start) {
+          problems.push({
+            severity: 'error', code: 'policy.date-order', ...at(o, 'term'),
+            message: `${type} dates of term \`${o.term}\` end (${dates.endDate}) before the term starts (${start})`,
+            hint: 'Correct the date: an override ending before its term starts gives that enrollment type no access at all.',
+          });
+        }
       }
     }
-    return out;
+    if (problems.length > 0) throw fromDiagnostics(ConfigError, problems);
   }
 
   /**

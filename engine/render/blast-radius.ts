@@ -1,10 +1,13 @@
 /**
  * Who a plan touches, per school and term: "312 students at Lincoln High lose 14 courses". Reviewers
  * judge a roster change by the people and courses behind it, not by the number of import rows.
+ * What takes access away is counted by its effect, whatever its action label: an `update` that
+ * suspends is shown as "suspends 807 users" (engine/plan/access-effects.ts).
  * Pure and linear in the number of operations.
  */
 import type { EntityName } from '../model/canvas.js';
-import type { Action, Operation, Plan } from '../model/plan.js';
+import type { AccessEffect, Action, Operation, Plan } from '../model/plan.js';
+import { accessEffectOf, asOfMsOf } from '../plan/access-effects.js';
 
 export interface BlastRadiusGroup {
   /** Account (school) SIS id, null for operations outside any school (terms, district-wide). */
@@ -12,11 +15,18 @@ export interface BlastRadiusGroup {
   term: string | null;
   /** Distinct people who lose at least one enrollment, per role, largest first. */
   peopleLosingEnrollments: { role: string; people: number }[];
-  /** Distinct courses those dropped enrollments are in. */
+  /** Distinct courses those enrollments are in. */
   coursesLosingEnrollments: number;
+  /** Enrollment operations that take access away (drops, and updates that conclude, deactivate or delete). */
   droppedEnrollments: number;
+  /** Operations that take access away, per entity and effect, whatever their action. */
+  losses: Partial<Record<EntityName, Partial<Record<AccessEffect, number>>>>;
+  /** Enrollments Canvas ends on its own with the courses, sections, logins or terms this group ends. */
+  cascadedEnrollments: number;
   /** Operations per action and entity, enrollment drops included. */
   operations: Record<Action, Partial<Record<EntityName, number>>>;
+  /** The operations that take no access away, per action and entity. */
+  keepingAccess: Record<Action, Partial<Record<EntityName, number>>>;
   total: number;
 }
 
@@ -37,7 +47,9 @@ function enrollmentParts(op: Operation): { user: string; course: string; role: s
   };
 }
 
-export function blastRadius(plan: Pick<Plan, 'operations'>): BlastRadiusGroup[] {
+export function blastRadius(plan: Pick<Plan, 'operations'> & { inputs?: Pick<Plan['inputs'], 'asOf'> }): BlastRadiusGroup[] {
+  // The planner marks each operation with its effect (time zone exact); a hand-built plan is read here.
+  const asOfMs = asOfMsOf(plan.inputs?.asOf);
   const groups = new Map<string, Accumulator>();
   for (const op of plan.operations) {
     const account = op.account ?? null;
@@ -47,8 +59,8 @@ export function blastRadius(plan: Pick<Plan, 'operations'>): BlastRadiusGroup[] 
     if (!acc) {
       acc = {
         group: {
-          account, term, peopleLosingEnrollments: [], coursesLosingEnrollments: 0, droppedEnrollments: 0,
-          operations: { create: {}, update: {}, adopt: {}, drop: {} }, total: 0,
+          account, term, peopleLosingEnrollments: [], coursesLosingEnrollments: 0, droppedEnrollments: 0, losses: {}, cascadedEnrollments: 0,
+          operations: { create: {}, update: {}, adopt: {}, drop: {} }, keepingAccess: { create: {}, update: {}, adopt: {}, drop: {} }, total: 0,
         },
         peopleByRole: new Map(),
         courses: new Set(),
@@ -58,7 +70,16 @@ export function blastRadius(plan: Pick<Plan, 'operations'>): BlastRadiusGroup[] 
     const perEntity = acc.group.operations[op.action];
     perEntity[op.entity] = (perEntity[op.entity] ?? 0) + 1;
     acc.group.total++;
-    if (op.entity === 'enrollments' && op.action === 'drop') {
+    const effect = op.access?.effect ?? accessEffectOf(op, asOfMs);
+    if (effect === null) {
+      const keeping = acc.group.keepingAccess[op.action];
+      keeping[op.entity] = (keeping[op.entity] ?? 0) + 1;
+      continue;
+    }
+    const lost = (acc.group.losses[op.entity] ??= {});
+    lost[effect] = (lost[effect] ?? 0) + 1;
+    for (const role in op.access?.cascadedEnrollments ?? {}) acc.group.cascadedEnrollments += op.access!.cascadedEnrollments![role]!;
+    if (op.entity === 'enrollments') {
       const { user, course, role } = enrollmentParts(op);
       acc.group.droppedEnrollments++;
       let people = acc.peopleByRole.get(role);
@@ -75,8 +96,13 @@ export function blastRadius(plan: Pick<Plan, 'operations'>): BlastRadiusGroup[] 
     result.push(group);
   }
   const losing = (g: BlastRadiusGroup) => g.peopleLosingEnrollments.reduce((n, r) => n + r.people, 0);
-  return result.sort((a, b) => losing(b) - losing(a) || b.droppedEnrollments - a.droppedEnrollments || b.total - a.total
+  return result.sort((a, b) => losing(b) - losing(a) || b.droppedEnrollments - a.droppedEnrollments || b.cascadedEnrollments - a.cascadedEnrollments || b.total - a.total
     || compare(a.account ?? '', b.account ?? '') || compare(a.term ?? '', b.term ?? ''));
+}
+
+/** Groups that take access away from anyone, for a short terminal summary. */
+export function takesAccess(g: BlastRadiusGroup): boolean {
+  return Object.keys(g.losses).length > 0 || g.cascadedEnrollments > 0;
 }
 
 function compare(a: string, b: string): number {

@@ -7,7 +7,8 @@
  * split into parts below GitHub's comment limit by `splitIntoParts`.
  */
 import { ENTITY_ORDER, type EntityName } from '../model/canvas.js';
-import { ACTIONS, type Action, type FieldChange, type Operation, type Plan, type Risk } from '../model/plan.js';
+import { ACTIONS, type AccessEffect, type Action, type FieldChange, type Operation, type Plan, type Risk } from '../model/plan.js';
+import { EFFECT_VERB } from '../plan/access-effects.js';
 import { blastRadius, type BlastRadiusGroup } from './blast-radius.js';
 import { commentMarker } from './comment-marker.js';
 import { splitIntoParts, type Block, type ListBlock } from './comment-split.js';
@@ -171,19 +172,34 @@ function blastLine(g: BlastRadiusGroup, labels: Plan['labels']): string {
     });
     const who = people.length === 1 ? people[0]! : `${people.slice(0, -1).join(', ')} and ${people.at(-1)!}`;
     const verb = g.peopleLosingEnrollments.length === 1 && g.peopleLosingEnrollments[0]!.people === 1 ? 'loses' : 'lose';
-    parts.push(`${who} ${verb} **${plural(g.coursesLosingEnrollments, 'course', 'courses')}** (${plural(g.droppedEnrollments, 'enrollment', 'enrollments')} dropped)`);
+    parts.push(`${who} ${verb} **${plural(g.coursesLosingEnrollments, 'course', 'courses')}** (${lossPhrases(g, ['enrollments'], false)})`);
   }
+  // Everything else that takes access away, by what it does: "suspends 807 users", "concludes 3 courses".
+  const others = lossPhrases(g, ENTITY_ORDER.filter((e) => e !== 'enrollments' || g.peopleLosingEnrollments.length === 0));
+  if (others) parts.push(others);
+  if (g.cascadedEnrollments > 0) parts.push(`Canvas ends **${plural(g.cascadedEnrollments, 'enrollment', 'enrollments')}** with them`);
   const actions: string[] = [];
   for (const action of ACTIONS) {
     const perEntity = ENTITY_ORDER.flatMap((entity) => {
-      const n = g.operations[action][entity] ?? 0;
-      const shown = action === 'drop' && entity === 'enrollments' ? 0 : n; // already said above
-      return shown > 0 ? [plural(shown, ENTITY_SINGULAR[entity], entity)] : [];
+      const n = g.keepingAccess[action][entity] ?? 0;
+      return n > 0 ? [plural(n, ENTITY_SINGULAR[entity], entity)] : [];
     });
     if (perEntity.length > 0) actions.push(`${ACTION_VERB[action]} ${perEntity.join(', ')}`);
   }
   if (actions.length > 0) parts.push(parts.length > 0 ? `also ${actions.join(' · ')}` : actions.join(' · '));
   return `${where}: ${parts.join('; ')}`;
+}
+
+/** "suspends **807 users**", "concludes **4,545 enrollments**": losses of access by effect, whatever the action label. */
+function lossPhrases(g: BlastRadiusGroup, entities: readonly EntityName[], bold = true): string {
+  const phrases: string[] = [];
+  for (const entity of entities) {
+    for (const [effect, n] of Object.entries(g.losses[entity] ?? {}) as [AccessEffect, number][]) {
+      const what = plural(n, ENTITY_SINGULAR[entity], entity);
+      phrases.push(`${EFFECT_VERB[effect]} ${bold ? `**${what}**` : what}`);
+    }
+  }
+  return phrases.join(' · ');
 }
 
 // ---- risks --------------------------------------------------------------------------------------

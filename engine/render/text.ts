@@ -1,6 +1,8 @@
 /** Terminal rendering of a plan: summary first, then changes grouped by entity and action. */
 import { ENTITY_ORDER } from '../model/canvas.js';
 import { ACTIONS, type Action, type FieldChange, type Operation, type Plan } from '../model/plan.js';
+import { EFFECT_VERB } from '../plan/access-effects.js';
+import { blastRadius, takesAccess, type BlastRadiusGroup } from './blast-radius.js';
 import { maskQuoted, maskValue } from './mask.js';
 
 export interface TextOptions {
@@ -39,6 +41,15 @@ export function renderText(plan: Plan, options: TextOptions): string {
   const verdictColor = plan.verdict.status === 'ok' ? 32 : plan.verdict.status === 'blocked' ? 31 : 33;
   lines.push(`${bold('Verdict:')} ${paint(verdictColor, plan.verdict.status.toUpperCase())}`);
   for (const r of plan.verdict.reasons) lines.push(`  - ${r.message} [${r.guard} → ${r.requires}]`);
+  // The planner marks what takes access away; a plan without marks has nothing to group here.
+  const losing = plan.operations.some((op) => op.access) ? blastRadius(plan).filter(takesAccess) : [];
+  if (losing.length > 0) {
+    lines.push('', bold('Access taken away'));
+    const total = accessTotal(losing);
+    if (losing.length > 1) lines.push(`  in all: ${total}`);
+    for (const g of losing.slice(0, 10)) lines.push(`  ${accessLine(g, plan.labels)}`);
+    if (losing.length > 10) lines.push(`  … and ${losing.length - 10} more schools and terms`);
+  }
   if (plan.risks.length > 0) {
     lines.push('', bold('Risks'));
     plan.risks.forEach((r, i) => {
@@ -64,6 +75,40 @@ export function renderText(plan: Plan, options: TextOptions): string {
   }
   lines.push('', `planId ${plan.planId}`);
   return lines.join('\n') + '\n';
+}
+
+const SINGULAR: Record<string, string> = { accounts: 'account', terms: 'term', courses: 'course', sections: 'section', users: 'user', enrollments: 'enrollment' };
+
+/** "suspends 807 users; concludes 4545 enrollments" over all groups. */
+function accessTotal(groups: readonly BlastRadiusGroup[]): string {
+  const parts: string[] = [];
+  for (const entity of ENTITY_ORDER) {
+    const byEffect = new Map<string, number>();
+    for (const g of groups) for (const [effect, n] of Object.entries(g.losses[entity] ?? {})) byEffect.set(effect, (byEffect.get(effect) ?? 0) + n);
+    for (const [effect, n] of byEffect) parts.push(`${EFFECT_VERB[effect as keyof typeof EFFECT_VERB]} ${n} ${n === 1 ? SINGULAR[entity] : entity}`);
+  }
+  const cascaded = groups.reduce((n, g) => n + g.cascadedEnrollments, 0);
+  if (cascaded > 0) parts.push(`Canvas ends ${cascaded} enrollments with them`);
+  return parts.join('; ');
+}
+
+/** "Lincoln High · Fall 2025: suspends 807 users; concludes 4545 enrollments (760 students, 46 teachers in 120 courses)". */
+function accessLine(g: BlastRadiusGroup, labels: Plan['labels'] | undefined): string {
+  const school = g.account === null ? 'district-wide' : labels?.accounts[g.account] ?? g.account;
+  const where = g.term === null ? school : `${school} · ${labels?.terms[g.term] ?? g.term}`;
+  const parts: string[] = [];
+  for (const entity of ENTITY_ORDER) {
+    for (const [effect, n] of Object.entries(g.losses[entity] ?? {})) {
+      let phrase = `${EFFECT_VERB[effect as keyof typeof EFFECT_VERB]} ${n} ${n === 1 ? SINGULAR[entity] : entity}`;
+      if (entity === 'enrollments' && g.peopleLosingEnrollments.length > 0) {
+        const people = g.peopleLosingEnrollments.map((r) => `${r.people} ${r.role}`).join(', ');
+        phrase += ` (${people} in ${g.coursesLosingEnrollments} courses)`;
+      }
+      parts.push(phrase);
+    }
+  }
+  if (g.cascadedEnrollments > 0) parts.push(`Canvas ends ${g.cascadedEnrollments} enrollments with them`);
+  return `${where}: ${parts.join('; ')}`;
 }
 
 function operationLines(

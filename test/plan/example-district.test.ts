@@ -46,7 +46,8 @@ describe('example district', () => {
     expect(dropped[0]!.changes).toEqual([{ field: 'status', before: 'active', after: 'suspended' }]);
     expect(byAction('enrollments', 'drop').every((op) => op.key.includes(`|${dropped[0]!.key}|`))).toBe(true);
     const fields = byAction('users', 'update').flatMap((op) => op.changes.map((c) => c.field)).sort();
-    expect(fields).toEqual(['authentication_provider_id', 'email', 'full_name', 'sortable_name']);
+    // The renamed student's display name (short_name, set in Canvas) follows the new name.
+    expect(fields).toEqual(['authentication_provider_id', 'email', 'full_name', 'short_name', 'sortable_name']);
   });
 
   it('applies the term override and the per-enrollment-type dates', () => {

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { UserRecord } from '../../engine/model/canvas.js';
 import { fieldChanges } from '../../engine/plan/diff/common.js';
-import { comparedFields, userFieldsDiffer } from '../../engine/plan/diff/users.js';
+import { comparedFields, userFieldsDiffer, withDisplayName } from '../../engine/plan/diff/users.js';
 import type { DesiredUser } from '../../engine/plan/desired.js';
 
 const cell = fc.constantFrom(null, '', 'x', 'X', 'saml', 'SAML', '12', 'active', 'suspended');
@@ -25,7 +25,8 @@ describe('userFieldsDiffer', () => {
       const compared = comparedFields(owns);
       const d = { ...desired, role: 'student', origin: 'users.csv:2', account: null, term: null } as unknown as DesiredUser;
       const a = actual as unknown as UserRecord;
-      const listed = fieldChanges(d, a, compared)
+      // The update compares the display name the user should have (a formula's, else the full name).
+      const listed = fieldChanges(withDisplayName(d, a), a, compared)
         .filter((c) => c.field !== 'authentication_provider_id' || canon(c.before) !== canon(c.after))
         .filter((c) => !(c.field === 'email' && c.after === null));
       expect(userFieldsDiffer(compared, canon)(d, a)).toBe(listed.length > 0);

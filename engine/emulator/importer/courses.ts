@@ -1,5 +1,5 @@
 /** courses.csv (canvas-sis.md §2.5, statuses §3.8, messages §5.6). */
-import type { Course, CourseState, Store } from '../store.js';
+import { nowIso, type Course, type CourseState, type Store } from '../store.js';
 import type { ImportContext } from './context.js';
 import type { Row } from './rows.js';
 
@@ -114,6 +114,23 @@ function applyStatus(ctx: ImportContext, store: Store, course: Course, status: s
   ctx.assign(course, 'workflow_state', 'workflowState', to);
   ctx.recordState('Course', from, to);
   if (to === 'deleted') deleteCourseEnrollments(ctx, store, course);
+  else if (to === 'completed') concludeCourseEnrollments(ctx, store, course);
+  // Made active again, a course brings none of them back: Canvas has no reverse cascade.
+}
+
+/**
+ * Concluding a course concludes its enrollments that still give access (active, invited, pending),
+ * as canvas-lms `Course#update_enrolled_users` does on the workflow_state change; concluded,
+ * inactive and deleted ones keep their state.
+ */
+export function concludeCourseEnrollments(ctx: ImportContext | null, store: Store, course: Course): void {
+  const completedAt = nowIso();
+  for (const e of store.enrollmentsOfCourse(course.id)) {
+    if (e.workflowState !== 'active' && e.workflowState !== 'invited' && e.workflowState !== 'creation_pending') continue;
+    ctx?.recordState('Enrollment', e.workflowState, 'completed');
+    e.workflowState = 'completed';
+    e.completedAt = completedAt;
+  }
 }
 
 /** Deleting a course deletes its enrollments (§3.8). */

@@ -108,6 +108,7 @@ export function diffTerms(desired: DesiredState, actual: CanvasState, config: Co
     }
   }
   diffTermOverrides(desired, actual, plan);
+  flagUnmatchedOverrides(desired, config, plan);
   if (rule.missing === 'delete') {
     if (config.scope.terms) {
       plan.note('term drops are off: scope.terms limits the sync to some terms, so a missing term may simply be out of scope');
@@ -122,6 +123,23 @@ export function diffTerms(desired: DesiredState, actual: CanvasState, config: Co
         term: a.term_id,
       }));
     }
+  }
+}
+
+/**
+ * A term override that matches no synced term is not applied: most likely a typo in the term id,
+ * or a term the export no longer has. Either way the dates someone meant to enforce are not, so
+ * the plan says so as a risk (needs approval by default; `guards.risks.unmatched-term-override`).
+ */
+function flagUnmatchedOverrides(desired: DesiredState, config: Config, plan: PlanBuilder): void {
+  const synced = new Set(desired.terms.map((t) => t.term_id));
+  for (const o of config.termOverrides) {
+    if (synced.has(o.term)) continue;
+    plan.risk({
+      kind: 'unmatched-term-override', entity: 'terms', keys: [o.term],
+      explanation: `the term override at ${o.where.file}:${o.where.line}:${o.where.column} names term ${o.term}, which the SIS export does not have or the scope leaves out: its dates are not applied`,
+      suggestedFix: 'Correct the term id (the Canvas term_id the term formula builds, e.g. the session sourcedId), or remove the override if the term is gone.',
+    });
   }
 }
 

@@ -48,9 +48,12 @@ class DeferredMap {
 /** Which report columns `rules.users.owns` controls (names are owned as a pair). */
 export function comparedFields(owns: readonly string[]): string[] {
   const set = new Set(owns);
-  if (set.has('first_name') || set.has('last_name')) {
+  if (set.has('first_name') || set.has('last_name') || set.has('full_name')) {
     set.add('full_name');
     set.add('sortable_name');
+    // The display name follows the name the SIS owns (see displayNameOf): a renamed student must
+    // not keep the old one in Canvas.
+    set.add('short_name');
   }
   // Canvas keeps an e-mail the SIS stops sending (no way to blank it by CSV): only compare when set.
   return USER_FIELDS.filter((f) => set.has(f));
@@ -76,15 +79,35 @@ export function userFieldsDiffer(compared: readonly string[], canonProvider: (v:
   return (d, a) => (login && norm(d.login_id) !== norm(a.login_id))
     || (full && norm(d.full_name) !== norm(a.full_name))
     || (sortable && norm(d.sortable_name) !== norm(a.sortable_name))
-    || (short && norm(d.short_name) !== norm(a.short_name))
+    || (short && displayNameOf(d, a) !== norm(a.short_name))
     || (email && norm(d.email) !== null && norm(d.email) !== norm(a.email))
     || (provider && providersDiffer(norm(d.authentication_provider_id), norm(a.authentication_provider_id)))
     || (integration && norm(d.integration_id) !== norm(a.integration_id))
     || (status && norm(d.status) !== norm(a.status));
 }
 
-function userRow(d: DesiredUser, a: UserRecord | undefined, owns: readonly string[]) {
+/**
+ * The display name (`short_name`) a user should have. A formula says it outright. Without one the
+ * display name is the full name: Canvas shows the name when a user has no short_name of its own, so
+ * only a short_name already set in Canvas (by an earlier import, an admin or the user) must be
+ * brought in line — users.csv cannot clear it, only overwrite it (reference §2.1).
+ */
+export function displayNameOf(d: DesiredUser, a: UserRecord): string | null {
+  const formula = norm(d.short_name);
+  if (formula !== null) return formula;
+  const current = norm(a.short_name);
+  return current === null ? null : norm(d.full_name) ?? current;
+}
+
+/** The desired user with the display name it should have against this Canvas login. */
+export function withDisplayName(d: DesiredUser, a: UserRecord): DesiredUser {
+  const shown = displayNameOf(d, a);
+  return shown === norm(d.short_name) ? d : { ...d, short_name: shown };
+}
+
+function userRow(desired: DesiredUser, a: UserRecord | undefined, owns: readonly string[]) {
   const fields = new Set(comparedFields(owns));
+  const d = a && fields.has('short_name') ? withDisplayName(desired, a) : desired;
   const value = (f: string) => norm(((!a || fields.has(f)) ? d : a)[f as keyof UserRecord] as string | null);
   return importRow('users', {
     user_id: d.user_id,
@@ -134,7 +157,7 @@ export function diffUsers(desired: DesiredUser[], actual: CanvasState, config: C
   const rule = config.rules.users;
   const canonProvider = providerCanon(actual);
   const fieldChanges = (d: DesiredUser, a: UserRecord, fields: readonly string[]) =>
-    compareFields(d, a, fields).filter((c) => c.field !== 'authentication_provider_id' || canonProvider(c.before) !== canonProvider(c.after));
+    compareFields(withDisplayName(d, a), a, fields).filter((c) => c.field !== 'authentication_provider_id' || canonProvider(c.before) !== canonProvider(c.after));
   const compared = comparedFields(rule.owns);
   const differs = userFieldsDiffer(compared, canonProvider);
   // Canvas users with a login that looks hand-made (no SIS id, not created by SIS): the candidates for manual users.

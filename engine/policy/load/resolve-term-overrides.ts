@@ -31,6 +31,12 @@ export function resolveTermOverrides(ctx: Resolver): TermOverride[] {
     if (t.name === undefined && t.startDate === undefined && t.endDate === undefined && Object.keys(enrollmentTypes).length === 0) {
       ctx.warn(path, 'policy.empty-override', `the override of term \`${t.term}\` changes nothing`, 'add name, startDate, endDate or enrollmentTypes, or remove the entry');
     }
+    // Dates of an enrollment type outside the term's own (policy) dates end before they start too.
+    for (const [type, dates] of Object.entries(enrollmentTypes)) {
+      if (dates?.endDate && t.startDate !== undefined && dates.endDate < t.startDate) {
+        ctx.error([...path, 'enrollmentTypes', type, 'endDate'], 'policy.date-order', `${type} dates of term \`${t.term}\` end (${dates.endDate}) before the term starts (${t.startDate})`, 'correct the date: an override ending before its term starts gives that enrollment type no access at all');
+      }
+    }
     const o: TermOverride = { term: t.term, enrollmentTypes, where: ctx.where(path) };
     if (t.name !== undefined) o.name = t.name;
     if (t.startDate !== undefined) o.startDate = t.startDate;
