@@ -53,11 +53,13 @@ async function resume(req: ApplyRequest, sis: SisSide, session: ApplySession, pr
   for (const phase of interrupted ? session.journal.phases.filter((p) => p.attempts.length > 0).sort((a, b) => a.index - b.index) : []) {
     const imp = await findImport(req, session, phase);
     if (!imp) continue;
+    // Messages map to operations through the rows sent; a continuation's upload (index past the plan's) has none to map.
     const rows = phases[phase.index];
-    if (!rows) continue;
-    const built = buildImport(rows);
-    const said = mapMessages(await req.canvas.imports.messages(imp), built);
-    session.record.messages.push(...(req.config.showPersonalData ? said : maskPersonalData(said, built)));
+    if (rows) {
+      const built = buildImport(rows);
+      const said = mapMessages(await req.canvas.imports.messages(imp), built);
+      session.record.messages.push(...(req.config.showPersonalData ? said : maskPersonalData(said, built)));
+    }
     Object.assign(session.importRecord(phase), { id: String(imp.id), workflowState: imp.workflow_state, counts: imp.data?.counts ?? {} });
   }
   await waitUntilIdle(req);
@@ -75,17 +77,29 @@ async function resume(req: ApplyRequest, sis: SisSide, session: ApplySession, pr
     if (interrupted) log('none of the earlier uploads took effect: applying the plan as planned');
     return { session: openSession(req) };
   }
-  const rest = phases.map((rows, index) => ({ index, rows })).filter((p) => !landed.has(p.index));
-  const rowsOf = (ops: readonly { rows: readonly unknown[] }[]) => ops.flatMap((op) => op.rows.map((r) => JSON.stringify(r))).sort();
-  const restRows = rest.flatMap((p) => p.rows.map((r) => JSON.stringify(r.row))).sort();
-  if (rest.length > 0 && JSON.stringify(rowsOf(fresh.operations)) === JSON.stringify(restRows)) {
-    log(`upload(s) ${[...landed].map((i) => i + 1).join(', ')} landed; what is left is exactly the rest of the plan: sending upload(s) ${rest.map((p) => p.index + 1).join(', ')}`);
-    return { session, record: await sendPhases(req, sis, session, rest) };
+  const rest = phases.filter((_, index) => !landed.has(index));
+  const restRows = new Map<string, number>();
+  for (const placed of rest.flat()) restRows.set(rowKey(placed.row), (restRows.get(rowKey(placed.row)) ?? 0) + 1);
+  const freshRows = fresh.operations.flatMap((op) => op.rows.map(rowKey));
+  const approved = freshRows.every((k) => {
+    const left = restRows.get(k) ?? 0;
+    restRows.set(k, left - 1);
+    return left > 0;
+  });
+  if (approved) {
+    // Only rows of this plan's uploads that did not land: the approval covers each of them.
+    const first = Math.max(phases.length, ...session.journal.phases.map((p) => p.index + 1));
+    const next = importPhases(fresh.operations).map((rows, i) => ({ index: first + i, rows }));
+    log(`upload(s) ${[...landed].filter((i) => i < phases.length).map((i) => i + 1).join(', ')} landed; the ${freshRows.length} row(s) still needed are all rows of this plan that did not: sending them`);
+    return { session, record: await sendPhases(req, sis, session, next) };
   }
   throw new PlanRefusedError('apply.stale',
-    `plan ${plan.planId} was partly applied by an earlier run (upload(s) ${[...landed].map((i) => i + 1).join(', ')}), and what is left now is not the rest of the plan (the plan today is ${fresh.planId}, ${fresh.operations.length} operation(s))`,
+    `plan ${plan.planId} was partly applied by an earlier run, and what is left now is not part of the plan's remaining rows (the plan today is ${fresh.planId}, ${fresh.operations.length} operation(s))`,
     'Plan again and review the new plan: Canvas or the SIS changed besides what this plan sent.', ExitCode.stale);
 }
+
+const rowKey = (row: { file: string; cells: Record<string, string> }): string =>
+  JSON.stringify([row.file, Object.entries(row.cells).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
 
 /** The import a journalled upload created, followed to its end; null when it is established that it created none. */
 async function findImport(req: ApplyRequest, session: ApplySession, phase: JournalPhase): Promise<SisImport | null> {

@@ -7,7 +7,11 @@
  *   kind   := "5xx" | "500" | "502" | "503" | "504"   answer with that server error instead of handling
  *           | "throttle"                             answer 403 rate limited (§4.5) instead of handling
  *           | "drop"                                 handle the request, then destroy the socket unanswered
- *           | "slow"                                 wait `param` ms (default 1000) before handling
+ *                                                    (the server acted: e.g. the import exists)
+ *           | "cut"                                  destroy the socket before handling (the server did not act)
+ *           | "slow"                                 wait `param` ms (default 1000) before handling; the
+ *                                                    request is handled after the wait even when the client
+ *                                                    gave up meanwhile (a slow create lands late)
  *           | "fail-import"                          the next created SIS import(s) end failed_with_messages
  *   target := a route name (e.g. sis-imports-create, sis-imports-status, reports-status, files-download),
  *             a group prefix (sis-imports, reports, files, terms, users, courses, enrollments), or "any";
@@ -15,11 +19,14 @@
  *   count  := how many matching requests (imports) are affected: a positive integer (default 1) or "*" for all
  *   param  := 5xx: the status (500|502|503|504, default 500); slow: the delay in ms
  *
- * Example: `5xx:reports-status:1,throttle:sis-imports-create:2,drop:sis-imports-create:1,slow:any:1:2000,fail-import:next`.
- * Control routes (`/__emulator/...`) are never faulted.
+ * Example: `5xx:reports-status:1,throttle:sis-imports-create:2,drop:sis-imports-create:1,cut:sis-imports-create:1,slow:any:1:2000,fail-import:next`.
+ * Route names apply uses: sis-imports-create, sis-imports-list, sis-imports-status, sis-imports-errors,
+ * reports-create, reports-status, files-download, terms-list (see each module's routes).
+ * Control routes (`/__emulator/...`, control-api.ts) are never faulted; one of them starts an import
+ * that stays running for a while (an import already running when a client comes).
  */
 
-export type FaultKind = '5xx' | 'throttle' | 'drop' | 'slow' | 'fail-import';
+export type FaultKind = '5xx' | 'throttle' | 'drop' | 'cut' | 'slow' | 'fail-import';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -51,8 +58,8 @@ export function parseFaultSpec(spec: string): FaultSpec {
     else if (SERVER_ERRORS.includes(Number(kindText))) {
       kind = '5xx';
       status = Number(kindText);
-    } else if (kindText === 'throttle' || kindText === 'drop' || kindText === 'slow' || kindText === 'fail-import') kind = kindText;
-    else throw new FaultSpecError(`fault "${text}": unknown kind "${kindText}" (5xx, 500, 502, 503, 504, throttle, drop, slow, fail-import)`);
+    } else if (kindText === 'throttle' || kindText === 'drop' || kindText === 'cut' || kindText === 'slow' || kindText === 'fail-import') kind = kindText;
+    else throw new FaultSpecError(`fault "${text}": unknown kind "${kindText}" (5xx, 500, 502, 503, 504, throttle, drop, cut, slow, fail-import)`);
     let remaining = 1;
     if (countText !== undefined && countText !== '') {
       if (countText === '*') remaining = Infinity;
