@@ -217,13 +217,13 @@ async function sendOne(req: ApplyRequest, session: ApplySession, index: number, 
   const files = [...built.files].map(([name, text]) => ({ name, size: new TextEncoder().encode(text).byteLength, rows: rowsIn[name] ?? 0 }));
   const knownBefore = await imports.recentIds();
   const phase = await session.phaseStarting({ index, zipSha256: sha256Hex(built.zip), zipBytes: built.zip.byteLength, rows: built.rowCount, files, knownBefore: [...knownBefore] });
-  req.log(`uploading ${built.rowCount} rows in ${built.files.size} file(s): ${[...built.files.keys()].join(', ')}`);
   const started = await imports.upload(built.zip, {
     flags: importFlags(req.config), files, knownBefore,
     landingWindowMs: timing.landingWindowMs, listIntervalMs: timing.listIntervalMs,
-    beforeSend: async (_attempt, sentAt) => {
+    beforeSend: async (attempt, sentAt) => {
       await session.attemptSending(phase, sentAt);
       session.importRecord(phase);
+      if (attempt === 1) req.log(`uploading ${built.rowCount} rows in ${built.files.size} file(s): ${[...built.files.keys()].join(', ')}`);
     },
     notLanded: (attempt) => session.attemptNotLanded(phase, attempt),
   });

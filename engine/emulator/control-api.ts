@@ -8,8 +8,9 @@
  *   comes. (It does not hold back the batches queued after it, as Canvas's strand would; a client
  *   that waits for it, as rosterops does, cannot tell.) Answers its SisImport JSON;
  * - `GET /__emulator/sis-imports/uploads` → `{"uploads":[{id, workflow_state, created_at, bytes,
- *   content_sha256}]}`: what each import was sent, digested over the unpacked CSVs (name and
- *   bytes, sorted), so a test can count imports of the same rows whatever the zip's timestamps.
+ *   content_sha256, files}]}`: what each import was sent, digested over the unpacked CSVs (name
+ *   and bytes, sorted) and as CSV text by file name, so a test can count imports of the same rows
+ *   whatever the zip's timestamps.
  */
 import { createHash } from 'node:crypto';
 import { unzipSync } from 'fflate';
@@ -57,7 +58,7 @@ export function controlRoutes(core: EmulatorCore, dump: () => unknown, setBucket
       method: 'GET', pattern: path('/__emulator/sis-imports/uploads'), name: 'control', control: true,
       handle: () => json({
         uploads: core.sis.all.map((b) => ({
-          id: b.id, workflow_state: b.workflowState, created_at: b.createdAt, bytes: b.upload.bytes.byteLength, content_sha256: contentDigest(b.upload.bytes),
+          id: b.id, workflow_state: b.workflowState, created_at: b.createdAt, bytes: b.upload.bytes.byteLength, content_sha256: contentDigest(b.upload.bytes), files: unpacked(b.upload.bytes),
         })),
       }),
     },
@@ -78,6 +79,15 @@ function startRunningImport(core: EmulatorCore, ms: number): SisBatch {
     core.sis.kick();
   }, ms);
   return batch;
+}
+
+/** The CSV texts of an upload, by file name (test-only: they hold personal data). */
+function unpacked(bytes: Uint8Array): Record<string, string> {
+  try {
+    return Object.fromEntries(Object.entries(unzipSync(bytes)).map(([name, data]) => [name, new TextDecoder().decode(data)]));
+  } catch {
+    return {};
+  }
 }
 
 /** sha256 over the unpacked files (sorted by name); a body that is not a zip is digested as it is. */
