@@ -74,10 +74,20 @@ export class UploadUncertainError extends RemoteError {}
 
 const sleepFor = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Time as the waits see it; tests pass a virtual clock. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
 export class SisImports {
   private readonly base: string;
-  constructor(private readonly http: CanvasHttp, account: string, private readonly log: (line: string) => void = () => {}, private readonly sleep: (ms: number) => Promise<void> = sleepFor) {
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+  constructor(private readonly http: CanvasHttp, account: string, private readonly log: (line: string) => void = () => {}, clock: Partial<Clock> = {}) {
     this.base = `/api/v1/accounts/${encodeURIComponent(account)}/sis_imports`;
+    this.sleep = clock.sleep ?? sleepFor;
+    this.now = clock.now ?? Date.now;
   }
 
   /** The newest imports (one page of 100, newest first). */
@@ -105,7 +115,7 @@ export class SisImports {
   async upload(zip: Uint8Array, options: UploadOptions): Promise<SisImport> {
     const attempts = options.attempts ?? 3;
     for (let attempt = 1; ; attempt++) {
-      const sentAt = new Date();
+      const sentAt = new Date(this.now());
       await options.beforeSend(attempt, sentAt);
       try {
         return await this.http.json<SisImport>('POST', this.base, { body: this.form(zip, options.flags), retry: false });
@@ -143,7 +153,7 @@ export class SisImports {
     const deadline = sentAtMs + options.landingWindowMs;
     const interval = options.listIntervalMs ?? 2_000;
     for (;;) {
-      const looked = Date.now();
+      const looked = this.now();
       let list: SisImport[];
       try {
         list = await this.recent();
@@ -159,7 +169,7 @@ export class SisImports {
       }
       if (fresh[0]) return fresh[0];
       if (looked >= deadline) return null;
-      await this.sleep(Math.max(0, Math.min(interval, deadline - Date.now())));
+      await this.sleep(Math.max(1, Math.min(interval, deadline - this.now())));
     }
   }
 

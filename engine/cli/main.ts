@@ -153,6 +153,11 @@ function reportError(output: Output, err: unknown): number {
   }
   if (err instanceof ApplyIncompleteError) {
     printDiagnostics(output, err);
+    const cause = err.cause;
+    if (cause instanceof InternalError || !(cause instanceof RosteropsError)) {
+      output.err('internal error: this is a bug in rosterops; set ROSTEROPS_DEBUG=1 for the stack trace and report it.\n');
+      if (process.env.ROSTEROPS_DEBUG) output.err(`${(cause as Error)?.stack ?? ''}\n`);
+    }
     for (const line of sentReport(err.sent, err.recordPath)) output.err(`${line}\n`);
     return err.exitCode;
   }
