@@ -8,6 +8,10 @@
  * did, it is followed instead. When the list cannot be read, nobody can tell: the upload stops with
  * `canvas.upload-uncertain` rather than risk a second import of the same rows. Only a throttled
  * answer (Canvas's throttle refuses before the request is handled, §4.5) is retried at once.
+ *
+ * "New" means an id absent from the list read just before the first attempt; Canvas's `created_at`
+ * is not compared with our clock (the two clocks may disagree). Once Canvas has unpacked an import,
+ * its `csv_attachments` (file names and byte sizes) tell ours from another uploader's.
  */
 import { RemoteError } from '../errors.js';
 import { TransientError, type CanvasHttp } from './http.js';
@@ -120,7 +124,13 @@ export class SisImports {
       try {
         return await this.http.json<SisImport>('POST', this.base, { body: this.form(zip, options.flags), retry: false });
       } catch (err) {
-        if (!(err instanceof TransientError)) throw err;
+        // A 2xx whose body is not JSON is an answer lost as surely as a timeout: the import may exist.
+        const lost = err instanceof TransientError || (err instanceof RemoteError && err.status !== undefined && err.status < 300);
+        if (!lost) {
+          // Canvas answered with an error (400, 401, 403, 404): its controller refused, no import exists.
+          if (err instanceof RemoteError) await options.notLanded?.(attempt);
+          throw err;
+        }
         if (err.code === 'canvas.throttled') {
           // Throttling refuses a request before Canvas handles it: nothing was created.
           await options.notLanded?.(attempt);

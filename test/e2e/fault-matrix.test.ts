@@ -115,7 +115,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(() => {
-  const header = ['cell', 'first exit', 'rerun exit', 'imports', 'repeated rows', 'record', 'converged', 'final state = clean run'];
+  const header = ['cell', 'first exit', 'sent by 1st run', 'rerun exit', 'imports', 'repeated rows', 'record', 'converged', 'final state = clean run'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   const table = [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
@@ -161,7 +161,7 @@ async function runCell(cell: Cell): Promise<void> {
     if (imports > 0) expect(existsSync(record), `${cell.name}: a record once something was sent`).toBe(true);
     const state = projection(e);
     expect(state, `${cell.name}: final state differs from a clean run's`).toEqual(reference);
-    rows.push([cell.name, String(firstCode === -1 ? 'killed' : firstCode), rerunCode, String(imports), String(repeated), existsSync(record) ? 'yes' : 'no', final === 0 ? 'yes' : 'no', 'yes']);
+    rows.push([cell.name, String(firstCode === -1 ? 'killed' : firstCode), sentFirst ? 'yes' : 'no', rerunCode, String(imports), String(repeated), existsSync(record) ? 'yes' : 'no', final === 0 ? 'yes' : 'no', 'yes']);
   } finally {
     await e.close();
   }
