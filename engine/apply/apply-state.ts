@@ -25,7 +25,12 @@ export interface ActiveApply {
   describeSent(): string[];
   /** Writes the journal and the apply record as they stand, marked with why the run stopped; returns the record path. */
   stop(reason: { code: string; message: string }): Promise<string | null>;
+  /** Why the record could not be written by the last stop(), if it could not. */
+  writeProblem(): { problem: string } | null;
 }
+
+/** Where the record is, or why there is none. */
+export type RecordOutcome = string | { problem: string } | null;
 
 let active: ActiveApply | null = null;
 
@@ -44,9 +49,9 @@ export function activeApply(): ActiveApply | null {
 export class ApplyIncompleteError extends RosteropsError {
   override readonly exitCode: number;
   readonly sent: string[];
-  readonly recordPath: string | null;
+  readonly recordPath: RecordOutcome;
 
-  constructor(cause: RosteropsError | Error, sent: string[], recordPath: string | null, exitCode: number = ApplyExit.incomplete) {
+  constructor(cause: RosteropsError | Error, sent: string[], recordPath: RecordOutcome, exitCode: number = ApplyExit.incomplete) {
     const diagnostics: Diagnostic[] = cause instanceof RosteropsError
       ? cause.diagnostics
       : [{ severity: 'error', code: 'apply.incomplete', message: cause.message }];
@@ -59,11 +64,13 @@ export class ApplyIncompleteError extends RosteropsError {
 }
 
 /** The lines printed after an error or a signal once something was sent. */
-export function sentReport(sent: readonly string[], recordPath: string | null): string[] {
+export function sentReport(sent: readonly string[], record: RecordOutcome): string[] {
   return [
     'Canvas was sent data before apply stopped:',
     ...sent.map((s) => `  ${s}`),
-    recordPath ? `The apply record ${recordPath} lists these imports and their states.` : 'No apply record could be written (see above).',
+    typeof record === 'string' ? `The apply record ${record} lists these imports and their states.`
+      : record ? `${record.problem[0]!.toUpperCase()}${record.problem.slice(1)}; the lines above are all that is known.`
+        : 'No apply record was asked for (library use): the lines above are all that is known.',
     'Run the same `rosterops apply --plan …` again: it finds these imports (never sends them twice), waits for them, re-plans, and ends "already applied" when Canvas has converged.',
   ];
 }

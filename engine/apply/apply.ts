@@ -172,10 +172,10 @@ export async function sendPhases(req: ApplyRequest, sis: SisSide, session: Apply
       const built = buildImport(rows);
       await waitUntilIdle(req);
       const done = await sendOne(req, session, index, built);
-      const said = mapMessages(await req.canvas.imports.messages(done), built);
-      const mapped = config.showPersonalData ? said : maskPersonalData(said, built);
-      log(`import ${done.id} ended ${done.workflow_state}${mapped.length ? ` with ${mapped.length} message(s)` : ''}`);
-      record.messages.push(...mapped);
+      const canvasSaid = mapMessages(await req.canvas.imports.messages(done), built);
+      const shown = config.showPersonalData ? canvasSaid : maskPersonalData(canvasSaid, built);
+      log(`import ${done.id} ended ${done.workflow_state}${shown.length ? ` with ${shown.length} message(s)` : ''}`);
+      record.messages.push(...shown);
       const entry = record.imports.find((i) => i.phase === index)!;
       Object.assign(entry, { id: String(done.id), workflowState: done.workflow_state, counts: done.data?.counts ?? {} });
       // A later phase builds on an earlier one (logins before users): stop when Canvas failed it.
@@ -206,7 +206,7 @@ export async function stopped(session: ApplySession, err: unknown): Promise<unkn
   const path = await session.stop(reason);
   // A refusal keeps its code (stale 4, busy 7): the cause is what a script branches on.
   const exit = err instanceof PlanRefusedError ? err.exitCode : ApplyExit.incomplete;
-  return new ApplyIncompleteError(err instanceof Error ? err : new Error(String(err)), session.describeSent(), path, exit);
+  return new ApplyIncompleteError(err instanceof Error ? err : new Error(String(err)), session.describeSent(), path ?? session.writeProblem(), exit);
 }
 
 /** One phase: journal, upload (never twice), follow to the end. */

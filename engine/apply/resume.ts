@@ -57,8 +57,8 @@ async function resume(req: ApplyRequest, sis: SisSide, session: ApplySession, pr
     const rows = phases[phase.index];
     if (rows) {
       const built = buildImport(rows);
-      const said = mapMessages(await req.canvas.imports.messages(imp), built);
-      session.record.messages.push(...(req.config.showPersonalData ? said : maskPersonalData(said, built)));
+      const canvasSaid = mapMessages(await req.canvas.imports.messages(imp), built);
+      session.record.messages.push(...(req.config.showPersonalData ? canvasSaid : maskPersonalData(canvasSaid, built)));
     }
     Object.assign(session.importRecord(phase), { id: String(imp.id), workflowState: imp.workflow_state, counts: imp.data?.counts ?? {} });
   }

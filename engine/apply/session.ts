@@ -3,6 +3,7 @@
  * and the apply record (written at the end, and on every way out once something was sent). Writes
  * are queued, so a signal arriving mid-write waits for it and then writes the final state.
  */
+import { DataError } from '../errors.js';
 import type { Approval, ApplyRecord, ImportRecord } from './apply.js';
 import { writeFileAtomic } from './atomic-file.js';
 import type { ActiveApply } from './apply-state.js';
@@ -19,6 +20,7 @@ export class ApplySession implements ActiveApply {
   readonly journal: Journal;
   private queue: Promise<void> = Promise.resolve();
   private recordWritten = false;
+  private lastWriteProblem: string | null = null;
 
   constructor(readonly paths: SessionPaths, planId: string, approval: Approval | null, canvas: { url: string; account: string }, previous?: Journal) {
     this.record = { planId, appliedPlanId: planId, approval, outcome: 'converged', imports: [], messages: [], converged: false, remaining: [] };
@@ -50,7 +52,14 @@ export class ApplySession implements ActiveApply {
   /** Before the request leaves: the journal must say so first. */
   async attemptSending(phase: JournalPhase, sentAt: Date): Promise<void> {
     phase.attempts.push({ sentAt: sentAt.toISOString(), landed: null });
-    await this.saveJournal();
+    try {
+      await this.saveJournal();
+    } catch (err) {
+      // No journal, no upload: a rerun could not know about it.
+      phase.attempts.pop();
+      throw new DataError('journal.unwritable', `cannot write the apply journal: ${(err as Error).message}`, { file: this.paths.journal ?? undefined },
+        'apply writes the journal before every upload, so that a rerun never sends the same rows twice. Make the folder of the apply record (--record) writable and run again.');
+    }
   }
 
   async attemptNotLanded(phase: JournalPhase, attempt: number): Promise<void> {
@@ -104,9 +113,16 @@ export class ApplySession implements ActiveApply {
       if (this.journal.phases.length > 0) await this.saveJournal();
       await this.writeRecord();
       return this.paths.record;
-    } catch {
+    } catch (err) {
+      // The run is already stopping for another reason: say why the record is missing rather than fail again.
+      this.lastWriteProblem = `the apply record ${this.paths.record ?? ''} could not be written: ${(err as Error).message}`;
       return null;
     }
+  }
+
+  /** Why the last stop could not write the record, for the printed report. */
+  writeProblem(): { problem: string } | null {
+    return this.lastWriteProblem ? { problem: this.lastWriteProblem } : null;
   }
 
   /** Writes the record (queued behind any journal write). */

@@ -195,7 +195,7 @@ function stopOnSignals(output: Output): void {
     output.err(`${signal}: stopping; writing the apply journal and record first\n`);
     void apply.stop({ code: 'signal', message: `stopped by ${signal}` })
       .then((path) => {
-        for (const line of sentReport(apply.describeSent(), path)) output.err(`${line}\n`);
+        for (const line of sentReport(apply.describeSent(), path ?? apply.writeProblem())) output.err(`${line}\n`);
       })
       .finally(() => process.exit(code));
   };

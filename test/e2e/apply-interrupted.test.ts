@@ -73,4 +73,16 @@ describe('apply and sync after a failure', () => {
     expect((await control(e, '/__emulator/sis-imports/uploads')).uploads).toEqual([]);
     expect(existsSync(record)).toBe(false);
   }, 60_000);
+
+  it('a journal that cannot be written stops apply before the upload leaves: nothing sent, said so', async () => {
+    const { e, dir, policies } = await setUp();
+    const planFile = join(dir, 'plan.json');
+    expect((await cli(['plan', '--config', policies, '--canvas-url', e.url, '--out', planFile])).code).toBe(0);
+    const record = join(dir, 'no-such-folder', 'apply-record.json');
+    const run = await cli(['apply', '--config', policies, '--plan', planFile, '--canvas-url', e.url, '--record', record]);
+    expect(run.code, run.out).toBe(1);
+    expect(run.out).toMatch(/\[journal\.unwritable\] cannot write the apply journal/);
+    expect(run.out).toContain(NOTHING_APPLIED);
+    expect((await control(e, '/__emulator/sis-imports/uploads')).uploads).toEqual([]);
+  }, 60_000);
 });
