@@ -154,8 +154,13 @@ export function timingOf(req: ApplyRequest): ApplyTiming {
 
 /** A new session for this run, registered for the signal handlers (main.ts). */
 export function openSession(req: ApplyRequest, previous?: ConstructorParameters<typeof ApplySession>[4]): ApplySession {
+  // The journal is a CI artifact: the Canvas URL goes in without any credentials or query.
+  const url = new URL(req.canvas.http.baseUrl);
+  url.username = '';
+  url.password = '';
+  url.search = '';
   const session = new ApplySession(req.paths ?? { record: null, journal: null }, req.plan.planId, req.approval ?? null,
-    { url: req.canvas.http.baseUrl, account: req.config.sources.canvas.account }, previous);
+    { url: url.toString().replace(/\/$/, ''), account: req.config.sources.canvas.account }, previous);
   setActiveApply(session);
   return session;
 }
