@@ -1,19 +1,26 @@
 /**
  * apply: exactly the approved plan, or nothing. Refuses blocked and unapproved plans, refuses a
- * stale plan (re-plans, and goes on only if the effect is unchanged), sends one SIS import of the
- * plan's rows, maps Canvas's messages back to operations, then re-plans to prove convergence.
+ * stale plan (re-plans, and goes on only if the effect is unchanged), sends the plan's rows as SIS
+ * imports exactly once (journal first, in-flight imports awaited, lost answers resolved from the
+ * import list: sis-import.ts), maps Canvas's messages back to operations, then re-plans to prove
+ * convergence. Once anything was sent, every way out writes the apply record (session.ts).
  */
-import { ExitCode, PlanRefusedError } from '../errors.js';
-import type { ImportFlags, ImportMessage } from '../canvas/sis-import.js';
+import { ExitCode, PlanRefusedError, RosteropsError } from '../errors.js';
+import type { ImportFlags, ImportMessage, SisImport } from '../canvas/sis-import.js';
 import { SUCCESSFUL_IMPORT_STATES } from '../canvas/sis-import.js';
 import type { LiveCanvas } from '../canvas/live.js';
 import type { CanvasState } from '../model/canvas.js';
 import type { Operation, Plan } from '../model/plan.js';
 import { planAgainstCanvas, prepareSisSide, type SisSide, type Sources } from '../pipeline.js';
 import type { Config } from '../policy/types.js';
-import { importPhases } from '../plan/phases.js';
+import { importPhases, type PlacedRow } from '../plan/phases.js';
+import { sha256Hex } from '../util/canonical.js';
+import { ApplyExit, ApplyIncompleteError, setActiveApply } from './apply-state.js';
 import { buildImport } from './build-import.js';
 import { mapMessages, maskPersonalData, type MappedMessage } from './messages.js';
+import { resumeInterrupted } from './resume.js';
+import { applyTiming } from './timing.js';
+import { ApplySession, type SessionPaths } from './session.js';
 
 export interface Approval {
   /** Who or what allowed a plan outside guards, for the log and the record. */
@@ -33,6 +40,19 @@ export interface ApplyRequest {
   log: (line: string) => void;
   /** Set when a plan outside guards may go (an approval bound to its planId, or --allow-needs-approval). */
   approval?: Approval;
+  /** Where the apply record and the journal are written; without it (library use) they stay in memory. */
+  paths?: SessionPaths;
+  /** Exactly-once timing; defaults suit production (apply/timing.ts). */
+  timing?: Partial<ApplyTiming>;
+}
+
+export interface ApplyTiming {
+  /** How long after sending an upload Canvas may still create its import: the request timeout plus a margin. */
+  landingWindowMs: number;
+  /** Pause between looks at the import list while waiting. */
+  listIntervalMs: number;
+  /** How long to wait for SIS imports already running on the account before refusing to upload. */
+  busyWaitMs: number;
 }
 
 export interface Remaining {
@@ -43,7 +63,11 @@ export interface Remaining {
 }
 
 export interface ImportRecord {
-  id: string;
+  /** Index of the upload in plan/phases.ts order. */
+  phase: number;
+  /** null while Canvas's answer to the upload is lost and no import was found for it. */
+  id: string | null;
+  /** Canvas's state, or `upload-sent` before Canvas answered. */
   workflowState: string;
   counts: Record<string, number>;
   rows: number;
@@ -56,6 +80,14 @@ export interface ApplyRecord {
   /** The plan actually sent (equal to planId unless routine changes were allowed on top). */
   appliedPlanId: string;
   approval: Approval | null;
+  /**
+   * converged / not-converged: the run ended and re-planned; already-applied: a rerun found Canvas
+   * converged; nothing-to-apply: the plan was empty; incomplete: stopped by an error after sending;
+   * interrupted: stopped by SIGINT/SIGTERM.
+   */
+  outcome: 'converged' | 'not-converged' | 'already-applied' | 'nothing-to-apply' | 'incomplete' | 'interrupted';
+  /** Why the run stopped early (incomplete, interrupted). */
+  error?: { code: string; message: string };
   /** One per phase (plan/phases.ts), in the order sent; empty when the plan was empty. */
   imports: ImportRecord[];
   messages: MappedMessage[];
@@ -95,6 +127,9 @@ export async function applyPlan(req: ApplyRequest): Promise<ApplyRecord> {
   const readCanvas = (): Promise<CanvasState> => req.canvas.readState();
   // Read once: the staleness check and the convergence check plan the same export (pipeline.ts SisSide).
   const sis = req.sisSide?.day === plan.inputs.asOf ? req.sisSide : await prepareSisSide(config, req.sis, plan.inputs.asOf);
+  // A previous run of this plan that was stopped: find what it sent before anything else (resume.ts).
+  const resumed = await resumeInterrupted(req, sis);
+  if (resumed.record) return resumed.record;
   const fresh = (await planAgainstCanvas(config, sis, readCanvas)).plan;
   const sameInputs = fresh.inputs.config === plan.inputs.config && fresh.inputs.sis === plan.inputs.sis && fresh.inputs.canvas === plan.inputs.canvas;
   // The file's verdict is never trusted (it is only as honest as whoever wrote the file): guards
@@ -106,38 +141,128 @@ export async function applyPlan(req: ApplyRequest): Promise<ApplyRecord> {
 
   if (plan.operations.length === 0) {
     log('nothing to apply: the plan is empty');
-    return { planId: plan.planId, appliedPlanId: plan.planId, approval: req.approval ?? null, imports: [], messages: [], converged: true, remaining: [] };
+    return { planId: plan.planId, appliedPlanId: plan.planId, approval: req.approval ?? null, outcome: 'nothing-to-apply', imports: [], messages: [], converged: true, remaining: [] };
   }
 
-  const imports: ImportRecord[] = [];
-  const messages: MappedMessage[] = [];
-  for (const phase of importPhases(plan.operations)) {
-    const built = buildImport(phase);
-    log(`uploading ${built.rowCount} rows in ${built.files.size} file(s): ${[...built.files.keys()].join(', ')}`);
-    const started = await req.canvas.imports.upload(built.zip, importFlags(config));
-    log(`import ${started.id} created`);
-    const done = await req.canvas.imports.wait(started.id, req.canvas.poll);
-    const said = mapMessages(await req.canvas.imports.messages(done), built);
-    const mapped = config.showPersonalData ? said : maskPersonalData(said, built);
-    log(`import ${done.id} ended ${done.workflow_state}${mapped.length ? ` with ${mapped.length} message(s)` : ''}`);
-    messages.push(...mapped);
-    imports.push({ id: String(done.id), workflowState: done.workflow_state, counts: done.data?.counts ?? {}, rows: built.rowCount, files: rowsPerFile(built.rowOwner.keys()) });
-    // A later phase builds on an earlier one (logins before users): stop when Canvas failed it.
-    if (!SUCCESSFUL_IMPORT_STATES.has(done.workflow_state)) break;
-  }
+  return sendPhases(req, sis, resumed.session, importPhases(plan.operations).map((rows, index) => ({ index, rows })));
+}
 
-  const after = (await planAgainstCanvas(config, sis, readCanvas)).plan;
-  const failed = imports.find((i) => !SUCCESSFUL_IMPORT_STATES.has(i.workflowState));
-  const remaining = explainRemaining(after.operations, messages, config, failed ?? null);
-  return {
-    planId: plan.planId,
-    appliedPlanId: plan.planId,
-    approval: req.approval ?? null,
-    imports,
-    messages,
-    converged: remaining.length === 0 && !failed,
-    remaining,
-  };
+export interface PhaseToSend {
+  index: number;
+  rows: PlacedRow[];
+}
+
+export function timingOf(req: ApplyRequest): ApplyTiming {
+  return { ...applyTiming(req.canvas, {}), ...req.timing };
+}
+
+/** A new session for this run, registered for the signal handlers (main.ts). */
+export function openSession(req: ApplyRequest, previous?: ConstructorParameters<typeof ApplySession>[4]): ApplySession {
+  // The journal is a CI artifact: the Canvas URL goes in without any credentials or query.
+  const url = new URL(req.canvas.http.baseUrl);
+  url.username = '';
+  url.password = '';
+  url.search = '';
+  const session = new ApplySession(req.paths ?? { record: null, journal: null }, req.plan.planId, req.approval ?? null,
+    { url: url.toString().replace(/\/$/, ''), account: req.config.sources.canvas.account }, previous);
+  setActiveApply(session);
+  return session;
+}
+
+/**
+ * Uploads the phases in order, one import each, following each to its end; then re-plans. Any
+ * failure once something was sent becomes an ApplyIncompleteError after the record is written.
+ */
+export async function sendPhases(req: ApplyRequest, sis: SisSide, session: ApplySession, phases: readonly PhaseToSend[]): Promise<ApplyRecord> {
+  const { config, log } = req;
+  const record = session.record;
+  try {
+    for (const { index, rows } of phases) {
+      const built = buildImport(rows);
+      await waitUntilIdle(req);
+      const done = await sendOne(req, session, index, built);
+      const canvasSaid = mapMessages(await req.canvas.imports.messages(done), built);
+      const shown = config.showPersonalData ? canvasSaid : maskPersonalData(canvasSaid, built);
+      log(`import ${done.id} ended ${done.workflow_state}${shown.length ? ` with ${shown.length} message(s)` : ''}`);
+      record.messages.push(...shown);
+      const entry = record.imports.find((i) => i.phase === index)!;
+      Object.assign(entry, { id: String(done.id), workflowState: done.workflow_state, counts: done.data?.counts ?? {} });
+      // A later phase builds on an earlier one (logins before users): stop when Canvas failed it.
+      if (!SUCCESSFUL_IMPORT_STATES.has(done.workflow_state)) break;
+    }
+    return await converge(req, sis, session);
+  } catch (err) {
+    throw await stopped(session, err);
+  }
+}
+
+/** Re-plans after the imports, explains what is left, and closes the run's journal and record. */
+export async function converge(req: ApplyRequest, sis: SisSide, session: ApplySession): Promise<ApplyRecord> {
+  const record = session.record;
+  const after = (await planAgainstCanvas(req.config, sis, () => req.canvas.readState())).plan;
+  const failed = record.imports.find((i) => !SUCCESSFUL_IMPORT_STATES.has(i.workflowState));
+  record.remaining = explainRemaining(after.operations, record.messages, req.config, failed ?? null);
+  record.converged = record.remaining.length === 0 && !failed;
+  record.outcome = record.converged ? 'converged' : 'not-converged';
+  await session.finish();
+  return record;
+}
+
+/** The error to throw once apply stops: as it is when nothing was sent, else with the record written and what was sent. */
+export async function stopped(session: ApplySession, err: unknown): Promise<unknown> {
+  if (err instanceof ApplyIncompleteError || !session.sentAnything()) return err;
+  const reason = err instanceof RosteropsError ? { code: err.code, message: err.message } : { code: 'internal', message: (err as Error)?.message ?? String(err) };
+  const path = await session.stop(reason);
+  // A refusal keeps its code (stale 4, busy 7): the cause is what a script branches on.
+  const exit = err instanceof PlanRefusedError ? err.exitCode : ApplyExit.incomplete;
+  return new ApplyIncompleteError(err instanceof Error ? err : new Error(String(err)), session.describeSent(), path ?? session.writeProblem(), exit);
+}
+
+/** One phase: journal, upload (never twice), follow to the end. */
+async function sendOne(req: ApplyRequest, session: ApplySession, index: number, built: ReturnType<typeof buildImport>): Promise<SisImport> {
+  const { imports } = req.canvas;
+  const timing = timingOf(req);
+  const rowsIn = rowsPerFile(built.rowOwner.keys());
+  const files = [...built.files].map(([name, text]) => ({ name, size: new TextEncoder().encode(text).byteLength, rows: rowsIn[name] ?? 0 }));
+  const knownBefore = await imports.recentIds();
+  const phase = await session.phaseStarting({ index, zipSha256: sha256Hex(built.zip), zipBytes: built.zip.byteLength, rows: built.rowCount, files, knownBefore: [...knownBefore] });
+  const started = await imports.upload(built.zip, {
+    flags: importFlags(req.config), files, knownBefore,
+    landingWindowMs: timing.landingWindowMs, listIntervalMs: timing.listIntervalMs,
+    beforeSend: async (attempt, sentAt) => {
+      await session.attemptSending(phase, sentAt);
+      session.importRecord(phase);
+      if (attempt === 1) req.log(`uploading ${built.rowCount} rows in ${built.files.size} file(s): ${[...built.files.keys()].join(', ')}`);
+    },
+    notLanded: (attempt) => session.attemptNotLanded(phase, attempt),
+  });
+  await session.importState(phase, String(started.id), started.workflow_state);
+  req.log(`import ${started.id} created`);
+  return imports.wait(started.id, req.canvas.poll, (imp) => session.importState(phase, String(imp.id), imp.workflow_state));
+}
+
+/**
+ * Waits (bounded, with progress) for SIS imports already running on the account: another job's,
+ * a person's, or a timed-out earlier run's. Uploading beside them would queue behind or race them.
+ */
+export async function waitUntilIdle(req: ApplyRequest): Promise<void> {
+  const { busyWaitMs, listIntervalMs } = timingOf(req);
+  const deadline = Date.now() + busyWaitMs;
+  let said = '';
+  for (;;) {
+    const running = await req.canvas.imports.running();
+    if (running.length === 0) return;
+    const list = running.map((i) => `${i.id} (${i.workflow_state}${i.progress !== undefined ? ` ${i.progress}%` : ''})`).join(', ');
+    if (Date.now() >= deadline) {
+      throw new PlanRefusedError('apply.imports-running',
+        `SIS imports are still running on the account after waiting ${Math.round(busyWaitMs / 1000)}s: ${running.map((i) => i.id).join(', ')}`,
+        'Another job, a person or an earlier apply started them. Let them end (or abort them in Canvas), then run the same apply again; uploading beside them could apply rows twice or out of order.',
+        ApplyExit.busy);
+    }
+    if (list !== said) req.log(`waiting for SIS import(s) already running on the account to end before uploading: ${list}`);
+    said = list;
+    await new Promise<void>((r) => setTimeout(r, Math.min(listIntervalMs, Math.max(0, deadline - Date.now()))));
+  }
 }
 
 function sameVerdict(a: Plan['verdict'], b: Plan['verdict']): boolean {

@@ -8,6 +8,8 @@ import { SisImports } from './sis-import.js';
 
 export interface LiveCanvas {
   http: CanvasHttp;
+  /** How long one request may go unanswered before it is given up (exactly-once upload needs it). */
+  requestTimeoutMs: number;
   imports: SisImports;
   poll: PollOptions;
   readState(): Promise<CanvasState>;
@@ -19,8 +21,17 @@ export interface LiveOptions {
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
   onProgress?: (text: string) => void;
-  /** Tests shorten backoff; production keeps the defaults. */
+  /** Tests shorten backoff; production keeps the defaults (also ROSTEROPS_HTTP_BACKOFF_MS). */
   backoffMs?: number;
+  /** Per-request timeout (also ROSTEROPS_HTTP_TIMEOUT_MS); default 60 s. */
+  timeoutMs?: number;
+}
+
+/** A whole number of milliseconds from the environment, or undefined when unset or not a number. */
+export function envMilliseconds(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || !/^\d+$/.test(raw.trim())) return undefined;
+  return Number(raw.trim());
 }
 
 export function connectCanvas(config: Config, options: LiveOptions = {}): LiveCanvas {
@@ -37,7 +48,9 @@ export function connectCanvas(config: Config, options: LiveOptions = {}): LiveCa
       `Export a Canvas admin token as ${tokenEnv} (in CI: a secret of the protected environment); rosterops never reads tokens from files.`);
   }
   const log = options.log ?? (() => {});
-  const http = new CanvasHttp({ baseUrl: url, token, onRetry: log, ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}) });
+  const backoffMs = options.backoffMs ?? envMilliseconds(env, 'ROSTEROPS_HTTP_BACKOFF_MS');
+  const timeoutMs = options.timeoutMs ?? envMilliseconds(env, 'ROSTEROPS_HTTP_TIMEOUT_MS') ?? 60_000;
+  const http = new CanvasHttp({ baseUrl: url, token, onRetry: log, timeoutMs, ...(backoffMs !== undefined ? { backoffMs } : {}) });
   const poll: PollOptions = {
     intervalMs: config.apply.pollIntervalSeconds * 1000,
     timeoutMs: config.apply.timeoutMinutes * 60_000,
@@ -46,6 +59,7 @@ export function connectCanvas(config: Config, options: LiveOptions = {}): LiveCa
   const account = config.sources.canvas.account;
   return {
     http,
+    requestTimeoutMs: timeoutMs,
     imports: new SisImports(http, account, log),
     poll,
     readState: () => readLiveCanvasState(http, account, poll),

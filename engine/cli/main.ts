@@ -6,6 +6,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { activeApply, ApplyExit, ApplyIncompleteError, sentReport } from '../apply/apply-state.js';
 import { ExitCode, formatDiagnostic, InternalError, RosteropsError } from '../errors.js';
 import { isValidEnvironment } from '../render/comment-marker.js';
 import { registerSecret } from '../util/redact.js';
@@ -78,7 +79,10 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .option('--environment <name>', 'environment of the plan comment and approval records', 'production')
     .option('--record <file>', 'where to write the apply record (default: apply-record.json beside the plan)')
     .option('--verbose', 'print every warning')
-    .action((opts: ApplyFlags) => run(async () => (await import('./commands/apply.js')).applyCommand(output, opts))());
+    .action((opts: ApplyFlags) => run(async () => {
+      stopOnSignals(output);
+      return (await import('./commands/apply.js')).applyCommand(output, opts);
+    })());
 
   program.command('canvas-emulator')
     .description('run a local Canvas (SIS imports, provisioning reports, admin endpoints) on 127.0.0.1')
@@ -100,7 +104,10 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .option('--remote <name>', 'git remote the approval branch is pushed to', 'origin')
     .option('--record <file>', 'where to write the apply record', 'apply-record.json')
     .option('--verbose', 'print every warning')
-    .action((opts: SyncFlags) => run(async () => (await import('./commands/sync.js')).syncCommand(output, opts))());
+    .action((opts: SyncFlags) => run(async () => {
+      stopOnSignals(output);
+      return (await import('./commands/sync.js')).syncCommand(output, opts);
+    })());
 
   program.command('comment')
     .description('post the plan on its pull request: one sticky comment (split if large), a check run, the job summary')
@@ -151,14 +158,56 @@ function reportError(output: Output, err: unknown): number {
   if (err instanceof CommanderError) {
     return err.exitCode === 0 ? ExitCode.ok : ExitCode.error;
   }
+  if (err instanceof ApplyIncompleteError) {
+    printDiagnostics(output, err);
+    const cause = err.cause;
+    if (cause instanceof InternalError || !(cause instanceof RosteropsError)) {
+      output.err('internal error: this is a bug in rosterops; set ROSTEROPS_DEBUG=1 for the stack trace and report it.\n');
+      if (process.env.ROSTEROPS_DEBUG) output.err(`${(cause as Error)?.stack ?? ''}\n`);
+    }
+    for (const line of sentReport(err.sent, err.recordPath)) output.err(`${line}\n`);
+    return err.exitCode;
+  }
   if (err instanceof InternalError) return reportBug(output, err);
   if (err instanceof RosteropsError) {
-    for (const d of err.diagnostics.slice(0, 50)) output.err(formatDiagnostic(d) + '\n');
-    if (err.diagnostics.length > 50) output.err(`… and ${err.diagnostics.length - 50} more\n`);
-    output.err('nothing was written or applied\n');
+    printDiagnostics(output, err);
+    // True only while this process has sent nothing to Canvas: an apply that did is an ApplyIncompleteError.
+    output.err(activeApply()?.sentAnything() ? 'see the apply record for what was sent to Canvas\n' : 'nothing was written or applied\n');
     return err.exitCode;
   }
   return reportBug(output, err);
+}
+
+function printDiagnostics(output: Output, err: RosteropsError): void {
+  for (const d of err.diagnostics.slice(0, 50)) output.err(formatDiagnostic(d) + '\n');
+  if (err.diagnostics.length > 50) output.err(`… and ${err.diagnostics.length - 50} more\n`);
+}
+
+/**
+ * SIGINT / SIGTERM during apply or sync: once an upload has left, the journal and the apply record
+ * are written with what is known before the process ends (130 / 143); a second signal does not
+ * cut that write short. Before any upload nothing was sent, and the process just ends.
+ */
+function stopOnSignals(output: Output): void {
+  let stopping = false;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (stopping) return;
+    stopping = true;
+    const code = signal === 'SIGINT' ? ApplyExit.sigint : ApplyExit.sigterm;
+    const apply = activeApply();
+    if (!apply?.sentAnything()) {
+      output.err(`${signal}: stopped; nothing was sent to Canvas\n`);
+      process.exit(code);
+    }
+    output.err(`${signal}: stopping; writing the apply journal and record first\n`);
+    void apply.stop({ code: 'signal', message: `stopped by ${signal}` })
+      .then((path) => {
+        for (const line of sentReport(apply.describeSent(), path ?? apply.writeProblem())) output.err(`${line}\n`);
+      })
+      .finally(() => process.exit(code));
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
 }
 
 function reportBug(output: Output, err: unknown): number {

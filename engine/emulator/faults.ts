@@ -7,19 +7,29 @@
  *   kind   := "5xx" | "500" | "502" | "503" | "504"   answer with that server error instead of handling
  *           | "throttle"                             answer 403 rate limited (§4.5) instead of handling
  *           | "drop"                                 handle the request, then destroy the socket unanswered
- *           | "slow"                                 wait `param` ms (default 1000) before handling
+ *                                                    (the server acted: e.g. the import exists)
+ *           | "cut"                                  destroy the socket before handling (the server did not act)
+ *           | "slow"                                 wait `param` ms (default 1000) before handling; the
+ *                                                    request is handled after the wait even when the client
+ *                                                    gave up meanwhile (a slow create lands late)
  *           | "fail-import"                          the next created SIS import(s) end failed_with_messages
+ *           | "hold-import"                          the next created SIS import(s) stay `initializing` for
+ *                                                    `param` ms (default 5000) before they queue: an import
+ *                                                    that outlasts a client's poll timeout
  *   target := a route name (e.g. sis-imports-create, sis-imports-status, reports-status, files-download),
  *             a group prefix (sis-imports, reports, files, terms, users, courses, enrollments), or "any";
- *             for fail-import: "next" (or "any")
+ *             for fail-import and hold-import: "next" (or "any")
  *   count  := how many matching requests (imports) are affected: a positive integer (default 1) or "*" for all
- *   param  := 5xx: the status (500|502|503|504, default 500); slow: the delay in ms
+ *   param  := 5xx: the status (500|502|503|504, default 500); slow, hold-import: the delay in ms
  *
- * Example: `5xx:reports-status:1,throttle:sis-imports-create:2,drop:sis-imports-create:1,slow:any:1:2000,fail-import:next`.
- * Control routes (`/__emulator/...`) are never faulted.
+ * Example: `5xx:reports-status:1,throttle:sis-imports-create:2,drop:sis-imports-create:1,cut:sis-imports-create:1,slow:any:1:2000,fail-import:next`.
+ * Route names apply uses: sis-imports-create, sis-imports-list, sis-imports-status, sis-imports-errors,
+ * reports-create, reports-status, files-download, terms-list (see each module's routes).
+ * Control routes (`/__emulator/...`, control-api.ts) are never faulted; one of them starts an import
+ * that stays running for a while (an import already running when a client comes).
  */
 
-export type FaultKind = '5xx' | 'throttle' | 'drop' | 'slow' | 'fail-import';
+export type FaultKind = '5xx' | 'throttle' | 'drop' | 'cut' | 'slow' | 'fail-import' | 'hold-import';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -51,8 +61,8 @@ export function parseFaultSpec(spec: string): FaultSpec {
     else if (SERVER_ERRORS.includes(Number(kindText))) {
       kind = '5xx';
       status = Number(kindText);
-    } else if (kindText === 'throttle' || kindText === 'drop' || kindText === 'slow' || kindText === 'fail-import') kind = kindText;
-    else throw new FaultSpecError(`fault "${text}": unknown kind "${kindText}" (5xx, 500, 502, 503, 504, throttle, drop, slow, fail-import)`);
+    } else if (kindText === 'throttle' || kindText === 'drop' || kindText === 'cut' || kindText === 'slow' || kindText === 'fail-import' || kindText === 'hold-import') kind = kindText;
+    else throw new FaultSpecError(`fault "${text}": unknown kind "${kindText}" (5xx, 500, 502, 503, 504, throttle, drop, cut, slow, fail-import, hold-import)`);
     let remaining = 1;
     if (countText !== undefined && countText !== '') {
       if (countText === '*') remaining = Infinity;
@@ -66,11 +76,12 @@ export function parseFaultSpec(spec: string): FaultSpec {
         status = Number(param);
       }
       rule.status = status ?? 500;
-    } else if (kind === 'slow') {
+    } else if (kind === 'slow' || kind === 'hold-import') {
       if (param !== undefined && !/^\d+$/.test(param)) throw new FaultSpecError(`fault "${text}": delay must be milliseconds`);
-      rule.delayMs = param !== undefined ? Number(param) : 1000;
-    } else if (kind === 'fail-import' && target !== 'next' && target !== 'any') {
-      throw new FaultSpecError(`fault "${text}": fail-import takes the target "next"`);
+      rule.delayMs = param !== undefined ? Number(param) : kind === 'slow' ? 1000 : 5000;
+    }
+    if ((kind === 'fail-import' || kind === 'hold-import') && target !== 'next' && target !== 'any') {
+      throw new FaultSpecError(`fault "${text}": ${kind} takes the target "next"`);
     }
     rules.push(rule);
   }
@@ -97,11 +108,19 @@ export class FaultBook {
   }
 
   /** Consumes one use of the first live rule of `kind` matching the route. */
-  take(kind: Exclude<FaultKind, 'fail-import'>, routeName: string): FaultRule | null {
+  take(kind: Exclude<FaultKind, 'fail-import' | 'hold-import'>, routeName: string): FaultRule | null {
     const rule = this.rules.find((r) => r.kind === kind && r.remaining > 0 && matchesTarget(r.target, routeName));
     if (!rule) return null;
     rule.remaining--;
     return rule;
+  }
+
+  /** ms the next created import is held `initializing`, or null. */
+  takeImportHold(): number | null {
+    const rule = this.rules.find((r) => r.kind === 'hold-import' && r.remaining > 0);
+    if (!rule) return null;
+    rule.remaining--;
+    return rule.delayMs ?? 5000;
   }
 
   takeImportFailure(): boolean {

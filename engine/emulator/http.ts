@@ -88,6 +88,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: HttpOp
   const { faults } = options;
   const bucket = options.bucket();
   if (faults.take('throttle', route.name) || !bucket.admit()) return send(res, { status: 403, text: THROTTLED_BODY, headers: { ...THROTTLED_HEADERS } });
+  if (faults.take('cut', route.name)) {
+    // The connection breaks before the request is handled: nothing happened on the server.
+    req.socket.destroy();
+    return;
+  }
   const started = Date.now();
   const failure = faults.take('5xx', route.name);
   let response: ApiResponse;
@@ -95,6 +100,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: HttpOp
     response = serverError(failure.status ?? 500);
   } else {
     const slow = faults.take('slow', route.name);
+    // Handled after the wait whether or not the client is still there, as a server does.
     if (slow) await new Promise((r) => setTimeout(r, slow.delayMs ?? 1000));
     try {
       response = await route.handle(apiReq);
@@ -176,6 +182,8 @@ function buildRequest(req: IncomingMessage, url: URL, body: Buffer, pathParams: 
 }
 
 function send(res: ServerResponse, response: ApiResponse): void {
+  // A client that gave up (timeout) or a cut connection: the work is done, there is no one to tell.
+  if (res.destroyed || res.socket?.destroyed) return;
   const headers: Record<string, string> = { ...response.headers };
   let payload: Uint8Array | string = '';
   if (response.json !== undefined) {

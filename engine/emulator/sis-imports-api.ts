@@ -155,6 +155,17 @@ function create(core: EmulatorCore, req: ApiRequest): ApiResponse {
   const rowThreshold = Number.parseInt(stringParam(p, 'diff_row_count_threshold') ?? '', 10);
   if (!Number.isNaN(rowThreshold)) batch.diffRowCountThreshold = rowThreshold;
   batch.injectFailure = core.faults.takeImportFailure();
+  const hold = core.faults.takeImportHold();
+  if (hold !== null) {
+    // Still storing its attachment (§1.4 `initializing`): it queues only later.
+    batch.workflowState = 'initializing';
+    core.scheduler.schedule(() => {
+      if (batch.workflowState !== 'initializing') return;
+      batch.workflowState = 'created';
+      batch.touch();
+      core.sis.kick();
+    }, hold);
+  }
   core.sis.enqueue(batch);
   return json(batch.toJson(req.baseUrl, core.files));
 }

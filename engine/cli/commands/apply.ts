@@ -1,7 +1,9 @@
 /** `rosterops apply --plan plan.json`. */
-import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { applyPlan, checkVerdict, type ApplyRecord, type Approval } from '../../apply/apply.js';
+import { writeFileAtomic } from '../../apply/atomic-file.js';
+import { journalPathFor } from '../../apply/journal.js';
+import { applyTiming } from '../../apply/timing.js';
 import { decideApproval } from '../../approval/decide.js';
 import { readApprovalRecords } from '../../approval/records.js';
 import { approvalsOnPullRequest, type ReviewApproval } from '../../approval/reviews.js';
@@ -78,10 +80,13 @@ export async function applyCommand(output: Output, flags: ApplyFlags, env: NodeJ
   // one applyPlan computes from its own re-plan, never this one.
   checkVerdict(plan, { by: 'pending', planId: plan.planId });
   const granted = await gatherApproval(flags, plan, config, env, log);
-  const canvas = connectCanvas(config, { ...(flags.canvasUrl ? { url: flags.canvasUrl } : {}), log, onProgress: progressPrinter(output) });
-  const record = await applyPlan({ plan, config, sis: sisReader(config, flags), canvas, log, ...(granted ? { approval: granted } : {}) });
+  const canvas = connectCanvas(config, { ...(flags.canvasUrl ? { url: flags.canvasUrl } : {}), env, log, onProgress: progressPrinter(output) });
   const recordPath = resolve(flags.record ?? join(dirname(planPath), 'apply-record.json'));
-  await writeFile(recordPath, JSON.stringify(record, null, 2) + '\n');
+  const record = await applyPlan({
+    plan, config, sis: sisReader(config, flags), canvas, log, ...(granted ? { approval: granted } : {}),
+    paths: { record: recordPath, journal: journalPathFor(recordPath) }, timing: applyTiming(canvas, env),
+  });
+  await writeFileAtomic(recordPath, JSON.stringify(record, null, 2) + '\n');
   output.out(renderRecord(record));
   output.err(`apply record written to ${recordPath}\n`);
   return record.converged ? ExitCode.ok : ExitCode.notConverged;
@@ -89,9 +94,10 @@ export async function applyCommand(output: Output, flags: ApplyFlags, env: NodeJ
 
 function renderRecord(r: ApplyRecord): string {
   const lines: string[] = [];
-  if (r.imports.length === 0) return `Nothing to apply: plan ${r.planId} is empty.\n`;
+  if (r.outcome === 'already-applied') lines.push(`Already applied: plan ${r.planId} was sent by an earlier run and Canvas has converged.`);
+  else if (r.imports.length === 0) return `Nothing to apply: plan ${r.planId} is empty.\n`;
   for (const imp of r.imports) {
-    lines.push(`Import ${imp.id}: ${imp.workflowState} (${imp.rows} rows sent)`);
+    lines.push(`Import ${imp.id ?? '(none)'}: ${imp.workflowState} (${imp.rows} rows sent)`);
     const counts = Object.entries(imp.counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
     if (counts.length) lines.push(`  counts: ${counts.join(', ')}`);
   }

@@ -3,10 +3,12 @@
  * otherwise open (or update) an approval pull request carrying the plan and an approval record to
  * merge. It never applies a plan outside guards on its own.
  */
-import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { applyPlan } from '../../apply/apply.js';
+import { writeFileAtomic } from '../../apply/atomic-file.js';
+import { journalPathFor } from '../../apply/journal.js';
+import { applyTiming } from '../../apply/timing.js';
 import { decideApproval } from '../../approval/decide.js';
 import { planIdPrefix, readApprovalRecords, writeApprovalRecord } from '../../approval/records.js';
 import { connectCanvas } from '../../canvas/live.js';
@@ -53,9 +55,13 @@ export async function syncCommand(output: Output, flags: SyncFlags, context: Syn
     ? await tryApproval(plan, config, flags.environment)
     : null;
   if (plan.verdict.status === 'ok' || approval) {
-    const record = await applyPlan({ plan, config, sis, sisSide, canvas, log, ...(approval ? { approval } : {}) });
+    // The same journal and record as `apply`: a stopped sync is picked up by the next one (or by apply --plan).
     const path = resolve(flags.record ?? 'apply-record.json');
-    await writeFile(path, JSON.stringify(record, null, 2) + '\n');
+    const record = await applyPlan({
+      plan, config, sis, sisSide, canvas, log, ...(approval ? { approval } : {}),
+      paths: { record: path, journal: journalPathFor(path) }, timing: applyTiming(canvas, context.env),
+    });
+    await writeFileAtomic(path, JSON.stringify(record, null, 2) + '\n');
     output.out(record.converged ? 'Applied; a new plan is empty.\n' : `Applied, but ${record.remaining.length} operation(s) did not converge (see ${path}).\n`);
     return record.converged ? ExitCode.ok : ExitCode.notConverged;
   }
