@@ -2,10 +2,14 @@
  * The pull request host over GitHub's REST API. It is given an Octokit (tests point one at a local
  * fake); `fromEnvironment` builds one from the variables GitHub Actions sets. Octokit's errors are
  * wrapped into `RemoteError` here, with a hint and without the token or request headers.
+ *
+ * The token goes only to the origin of the API URL: a request (a pagination `Link`, say) naming
+ * another origin is refused before it is sent, and redirects are followed by hand, on that origin
+ * only. The identity rosterops posts as (`identity()`) is what tells its comments from look-alikes.
  */
 import { Octokit, RequestError } from 'octokit';
 import { ConfigError, RemoteError } from '../errors.js';
-import { redact, registerSecret } from '../util/redact.js';
+import { redact, redactThenCut, registerSecret } from '../util/redact.js';
 import {
   parseRepository, type CheckRunInput, type CommitStatusInput, type IssueComment, type NewPullRequest, type PullRequest,
   type PullRequestHost, type PullRequestPatch, type Review, type ReviewState,
@@ -31,6 +35,38 @@ export interface OctokitSettings {
   warn?: (message: string) => void;
 }
 
+/** Redirect hops followed on the API origin before giving up. */
+const MAX_REDIRECTS = 5;
+
+function foreignOrigin(origin: string, allowed: string, what: string): RemoteError {
+  return new RemoteError(
+    'github.foreign-origin', `${what} names another origin (${origin}); rosterops sends the GitHub token only to ${allowed}`, undefined,
+    'Check GITHUB_API_URL: it must be the API root of the GitHub that serves the repository (https://api.github.com, or https://HOST/api/v3 for Enterprise).',
+  );
+}
+
+/** A fetch that follows redirects itself, and only on `allowed`: fetch's own policy is not relied on for the token. */
+export function sameOriginFetch(allowed: string, fetchImpl: typeof fetch = fetch): typeof fetch {
+  return async (input, init) => {
+    let url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+    let method = init?.method ?? 'GET';
+    let body = init?.body;
+    for (let hop = 0; ; hop++) {
+      if (url.origin !== allowed) throw foreignOrigin(url.origin, allowed, hop === 0 ? `a GitHub request (${method} ${url.pathname})` : `a GitHub redirect`);
+      const res = await fetchImpl(url, { ...init, method, body: body ?? null, redirect: 'manual' });
+      const location = res.status >= 300 && res.status < 400 && res.status !== 304 ? res.headers.get('location') : null;
+      if (!location) return res;
+      await res.arrayBuffer().catch(() => undefined);
+      if (hop >= MAX_REDIRECTS) throw new RemoteError('github.redirect-loop', `GitHub redirected more than ${MAX_REDIRECTS} times (${method} ${url.pathname})`, res.status, 'Check GITHUB_API_URL.');
+      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+        method = 'GET';
+        body = null;
+      }
+      url = new URL(location, url);
+    }
+  };
+}
+
 type ThrottleOptions = NonNullable<NonNullable<ConstructorParameters<typeof Octokit>[0]>['throttle']>;
 type Limiter = NonNullable<Extract<ThrottleOptions, { onRateLimit: unknown }>['write']>;
 
@@ -47,9 +83,12 @@ export function createOctokit(settings: OctokitSettings): Octokit {
     warn(`GitHub ${kind} on ${options.method} ${options.url}: ${again ? `retrying in ${retryAfter}s` : 'giving up'}`);
     return again;
   };
-  return new Octokit({
+  const baseUrl = (settings.baseUrl ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, '');
+  const allowed = apiOrigin(baseUrl);
+  const octokit = new Octokit({
     auth: settings.token,
-    baseUrl: (settings.baseUrl ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, ''),
+    baseUrl,
+    request: { fetch: sameOriginFetch(allowed) },
     userAgent: 'rosterops',
     log: { debug: () => {}, info: () => {}, warn, error: warn },
     retry: { retries: maxRetries, retryAfterBaseValue: unit },
@@ -60,10 +99,49 @@ export function createOctokit(settings: OctokitSettings): Octokit {
       ...(settings.pacing === 'none' ? { write: unpaced, notifications: unpaced, search: unpaced } : {}),
     },
   });
+  // Outermost hook: refuses before retries and throttling see the request (pagination follows
+  // `Link` URLs as given, so this is where a next page on another origin is stopped).
+  octokit.hook.before('request', (options) => {
+    const url = String(options.url);
+    const target = /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : String(options.baseUrl ?? baseUrl);
+    let origin: string;
+    try {
+      origin = new URL(target).origin;
+    } catch {
+      origin = target;
+    }
+    if (origin !== allowed) throw foreignOrigin(origin, allowed, `a GitHub request (${String(options.method)} ${redact(url.split('?')[0] ?? '')})`);
+  });
+  return octokit;
 }
+
+function apiOrigin(baseUrl: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new ConfigError('github.api-url-invalid', `GITHUB_API_URL ${JSON.stringify(baseUrl.slice(0, 200))} is not an http(s) URL`, {},
+      'Unset GITHUB_API_URL for github.com, or set it to https://HOST/api/v3 for GitHub Enterprise.');
+  }
+  return url.origin;
+}
+
+/** Our own refusal (another origin), thrown by the hook or from inside fetch. */
+const refusedBeforeSending = (err: unknown) => err instanceof RemoteError || (err instanceof RequestError && err.cause instanceof RemoteError);
+
+/** GitHub logins: letters, digits and single hyphens; apps post as `<slug>[bot]`. */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+
+/** The variable that names the account rosterops posts as, when the API cannot say. */
+export const COMMENT_AUTHOR_ENV = 'ROSTEROPS_COMMENT_AUTHOR';
 
 export interface EnvironmentOverrides {
   repository?: string;
+  /** The login rosterops posts as (`comment --author`); else ROSTEROPS_COMMENT_AUTHOR, else asked of the API. */
+  commentAuthor?: string;
   pacing?: OctokitSettings['pacing'];
   retryDelayUnitMs?: number;
   warn?: (message: string) => void;
@@ -75,8 +153,14 @@ export class GitHubHost implements PullRequestHost {
   readonly repository: string;
   private readonly owner: string;
   private readonly repo: string;
+  private login: Promise<string> | null = null;
 
-  constructor(private readonly octokit: Octokit, repository: string) {
+  /** `commentAuthor`: the login rosterops posts as, when configured; otherwise asked of the API once. */
+  constructor(private readonly octokit: Octokit, repository: string, private readonly commentAuthor?: string) {
+    if (commentAuthor !== undefined && !LOGIN.test(commentAuthor)) {
+      throw new ConfigError('github.author-invalid', `comment author ${JSON.stringify(commentAuthor.slice(0, 100))} is not a GitHub login`, {},
+        `Give the login rosterops comments as, e.g. github-actions[bot] for the workflow token or my-app[bot] for an app (--author or ${COMMENT_AUTHOR_ENV}).`);
+    }
     const parts = parseRepository(repository);
     if (!parts) {
       throw new ConfigError('github.repository-invalid', `repository ${JSON.stringify(repository)} is not owner/name`, {}, 'Pass --repository owner/name or set GITHUB_REPOSITORY.');
@@ -104,7 +188,42 @@ export class GitHubHost implements PullRequestHost {
       token, baseUrl: env.GITHUB_API_URL || DEFAULT_GITHUB_API_URL,
       pacing: overrides.pacing, retryDelayUnitMs: overrides.retryDelayUnitMs, warn: overrides.warn,
     });
-    return new GitHubHost(octokit, repository);
+    const author = overrides.commentAuthor ?? (env[COMMENT_AUTHOR_ENV]?.trim() || undefined);
+    return new GitHubHost(octokit, repository, author);
+  }
+
+  /**
+   * The login the token posts as. A user token answers `GET /user`; an installation token (the
+   * Actions GITHUB_TOKEN, a GitHub App's) gets 403 there, and GraphQL `viewer` names its bot
+   * (`github-actions[bot]`, `<app-slug>[bot]`). If neither answers, the login must be configured.
+   */
+  identity(): Promise<string> {
+    if (this.commentAuthor) return Promise.resolve(this.commentAuthor);
+    this.login ??= this.askIdentity();
+    return this.login;
+  }
+
+  private async askIdentity(): Promise<string> {
+    const doing = 'ask GitHub which account the token is';
+    try {
+      const { data } = await this.octokit.rest.users.getAuthenticated();
+      if (typeof data.login === 'string' && data.login) return data.login;
+    } catch (err) {
+      // 403 is the installation token's answer; anything else (bad credentials, no network) is the error.
+      if (!(err instanceof RequestError && err.status === 403 && !(err.cause instanceof RemoteError))) throw toRemoteError(err, doing);
+    }
+    let cause: unknown;
+    try {
+      const data = await this.octokit.graphql<{ viewer?: { login?: unknown } }>('query { viewer { login } }');
+      if (typeof data.viewer?.login === 'string' && data.viewer.login) return data.viewer.login;
+    } catch (err) {
+      if (refusedBeforeSending(err)) throw toRemoteError(err, doing);
+      cause = err;
+    }
+    const said = cause instanceof RequestError ? ` (GraphQL answered ${cause.status})` : cause instanceof Error ? ` (${redactThenCut(cause.message, 200)})` : '';
+    throw new RemoteError('github.identity-unknown', `cannot tell which account the GitHub token posts as: GET /user is not allowed for it and GraphQL viewer did not name it${said}`, cause instanceof RequestError ? cause.status : undefined,
+      `Set ${COMMENT_AUTHOR_ENV} (or comment --author) to the login rosterops comments as, e.g. github-actions[bot] for the workflow token; only marked comments by that account count as rosterops's.`,
+      { cause });
   }
 
   async listComments(pr: number): Promise<IssueComment[]> {
@@ -233,11 +352,13 @@ function validationDetail(errors: unknown): string {
   if (!Array.isArray(errors) || errors.length === 0) return '';
   const first = errors[0] as { message?: unknown; resource?: unknown; field?: unknown; code?: unknown };
   const text = typeof first.message === 'string' ? first.message : [first.resource, first.field, first.code].filter((x) => typeof x === 'string').join(' ');
-  return text ? ` (${text.slice(0, 200)})` : '';
+  return text ? ` (${redactThenCut(text, 200)})` : '';
 }
 
 export function toRemoteError(err: unknown, doing: string): RemoteError {
   if (err instanceof RemoteError) return err;
+  // Refused inside fetch (another origin): octokit wraps it as a network failure.
+  if (err instanceof RequestError && err.cause instanceof RemoteError) return err.cause;
   if (err instanceof RequestError) {
     // The response's own message (e.g. "Bad credentials"), never the request: its headers carry the token.
     const data = err.response?.data as { message?: unknown; errors?: unknown } | undefined;
