@@ -8,7 +8,7 @@
  * quoted from a Canvas answer is redacted before it is shortened.
  */
 import { ConfigError, RemoteError } from '../errors.js';
-import { registerSecret, redactThenCut } from '../util/redact.js';
+import { redact, redactThenCut, registerSecret } from '../util/redact.js';
 
 export interface CanvasHttpOptions {
   baseUrl: string;
@@ -237,10 +237,12 @@ export class CanvasHttp {
       status: res.status,
       headers: res.headers,
       body,
-      text: () => new TextDecoder().decode(body),
+      // Text read from Canvas is redacted where it enters: an echoed token cannot reach a log, an
+      // error or the apply record through any path downstream. (`body` stays raw: report files.)
+      text: () => redact(new TextDecoder().decode(body)),
       json: <T>() => {
         try {
-          return JSON.parse(new TextDecoder().decode(body)) as T;
+          return JSON.parse(redact(new TextDecoder().decode(body))) as T;
         } catch {
           throw new RemoteError('canvas.bad-json', `${method} ${new URL(url).pathname} answered ${res.status} with a body that is not JSON`, res.status, 'Is the Canvas URL right? It should be the instance root, e.g. https://district.instructure.com.');
         }
