@@ -45,25 +45,58 @@ function foreignOrigin(origin: string, allowed: string, what: string): RemoteErr
   );
 }
 
-/** A fetch that follows redirects itself, and only on `allowed`: fetch's own policy is not relied on for the token. */
+/**
+ * fetch for octokit: never follows a redirect itself (fetch's own policy is not relied on for the
+ * token), and refuses any URL off the API origin; `followRedirects` below decides about 3xx answers.
+ */
 export function sameOriginFetch(allowed: string, fetchImpl: typeof fetch = fetch): typeof fetch {
-  return async (input, init) => {
-    let url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
-    let method = init?.method ?? 'GET';
-    let body = init?.body;
-    for (let hop = 0; ; hop++) {
-      if (url.origin !== allowed) throw foreignOrigin(url.origin, allowed, hop === 0 ? `a GitHub request (${method} ${url.pathname})` : `a GitHub redirect`);
-      const res = await fetchImpl(url, { ...init, method, body: body ?? null, redirect: 'manual' });
-      const location = res.status >= 300 && res.status < 400 && res.status !== 304 ? res.headers.get('location') : null;
-      if (!location) return res;
-      await res.arrayBuffer().catch(() => undefined);
-      if (hop >= MAX_REDIRECTS) throw new RemoteError('github.redirect-loop', `GitHub redirected more than ${MAX_REDIRECTS} times (${method} ${url.pathname})`, res.status, 'Check GITHUB_API_URL.');
-      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
-        method = 'GET';
-        body = null;
+  return (input, init) => {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+    if (url.origin !== allowed) return Promise.reject(foreignOrigin(url.origin, allowed, `a GitHub request (${init?.method ?? 'GET'} ${url.pathname})`));
+    return fetchImpl(url, { ...init, redirect: 'manual' });
+  };
+}
+
+/** What octokit's request hook passes and gets back, as far as the guard reads it. */
+interface HookOptions { method: string; url: string; baseUrl?: string; headers: Record<string, unknown>; request?: unknown }
+interface HookResponse { status: number; headers: Record<string, string | undefined> }
+type RequestHook = (request: (options: HookOptions) => Promise<HookResponse>, options: HookOptions) => Promise<HookResponse>;
+
+/** The origin a request will go to: its URL when absolute (pagination `Link`s), else its baseUrl. */
+function requestOrigin(options: HookOptions, baseUrl: string): string {
+  const url = String(options.url);
+  const target = /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : String(options.baseUrl ?? baseUrl);
+  try {
+    return new URL(target).origin;
+  } catch {
+    return target;
+  }
+}
+
+/**
+ * The outermost request hook: refuses a request off the API origin before retries and throttling see
+ * it (pagination follows `Link` URLs as given), and follows redirects for reads on that origin only.
+ * A redirect elsewhere is refused, not followed without the token: rosterops never needs one.
+ */
+function guardOrigin(allowed: string, baseUrl: string): RequestHook {
+  return async (request, options) => {
+    const origin = requestOrigin(options, baseUrl);
+    const what = `a GitHub request (${String(options.method)} ${redact(String(options.url).split('?')[0] ?? '')})`;
+    if (origin !== allowed) throw foreignOrigin(origin, allowed, what);
+    let response = await request(options);
+    for (let hop = 0; response.status >= 300 && response.status < 400; hop++) {
+      const location = response.headers.location;
+      if (!location) break;
+      const next = new URL(location, /^[a-z][a-z0-9+.-]*:/i.test(String(options.url)) ? String(options.url) : `${String(options.baseUrl ?? baseUrl)}/`);
+      if (next.origin !== allowed) throw foreignOrigin(next.origin, allowed, `GitHub's redirect of ${what}`);
+      const read = options.method === 'GET' || options.method === 'HEAD' || response.status === 303;
+      if (!read || hop >= MAX_REDIRECTS) {
+        throw new RemoteError('github.redirect', `GitHub redirected ${what} (${response.status}); not followed`, response.status,
+          'Check GITHUB_API_URL and GITHUB_REPOSITORY (a renamed or moved repository redirects).');
       }
-      url = new URL(location, url);
+      response = await request({ method: options.method === 'HEAD' ? 'HEAD' : 'GET', url: next.toString(), headers: options.headers, request: options.request, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
     }
+    return response;
   };
 }
 
@@ -99,19 +132,8 @@ export function createOctokit(settings: OctokitSettings): Octokit {
       ...(settings.pacing === 'none' ? { write: unpaced, notifications: unpaced, search: unpaced } : {}),
     },
   });
-  // Outermost hook: refuses before retries and throttling see the request (pagination follows
-  // `Link` URLs as given, so this is where a next page on another origin is stopped).
-  octokit.hook.before('request', (options) => {
-    const url = String(options.url);
-    const target = /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : String(options.baseUrl ?? baseUrl);
-    let origin: string;
-    try {
-      origin = new URL(target).origin;
-    } catch {
-      origin = target;
-    }
-    if (origin !== allowed) throw foreignOrigin(origin, allowed, `a GitHub request (${String(options.method)} ${redact(url.split('?')[0] ?? '')})`);
-  });
+  // Registered last, so outermost: it sees each call once, before retries and throttling.
+  octokit.hook.wrap('request', guardOrigin(allowed, baseUrl) as unknown as Parameters<typeof octokit.hook.wrap<'request'>>[1]);
   return octokit;
 }
 
