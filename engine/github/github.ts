@@ -237,7 +237,9 @@ export class GitHubHost implements PullRequestHost {
     let cause: unknown;
     try {
       const data = await this.octokit.graphql<{ viewer?: { login?: unknown } }>('query { viewer { login } }');
-      if (typeof data.viewer?.login === 'string' && data.viewer.login) return data.viewer.login;
+      // Only an installation token gets here, and its REST comments are by `<slug>[bot]`; GraphQL
+      // has been seen to name bots with and without that suffix.
+      if (typeof data.viewer?.login === 'string' && data.viewer.login) return data.viewer.login.replace(/(?:\[bot\])?$/, '[bot]');
     } catch (err) {
       if (refusedBeforeSending(err)) throw toRemoteError(err, doing);
       cause = err;

@@ -297,7 +297,8 @@ export class GitHubFake {
   private graphql(): Handler {
     return ({ user, body }) => {
       const query = typeof body.query === 'string' ? body.query : '';
-      if (/viewer\s*\{\s*login\s*\}/.test(query)) return { status: 200, data: { data: { viewer: { login: user.login } } } };
+      // Bots by their slug: GraphQL has been seen to drop the `[bot]` that REST authors carry.
+      if (/viewer\s*\{\s*login\s*\}/.test(query)) return { status: 200, data: { data: { viewer: { login: user.login.replace(/\[bot\]$/, '') } } } };
       return { status: 200, data: { errors: [{ message: 'the GitHub fake answers only viewer { login }' }] } };
     };
   }
