@@ -144,11 +144,12 @@ export class CanvasHttp {
       throw new RemoteError('canvas.file-url-invalid', `${what}: Canvas gave a file URL that is not a URL`, undefined, 'Run again; if it persists, report it with this line.');
     }
     if (target.origin === this.origin) return this.request('GET', target.toString(), { foreignRedirects: 'follow-without-token' });
-    const weaker = target.protocol !== 'https:' && new URL(this.origin).protocol === 'https:';
-    if (weaker || (target.protocol !== 'https:' && target.protocol !== 'http:') || !target.searchParams.get('verifier')) {
+    const secure = target.protocol === 'https:' || (target.protocol === 'http:' && new URL(this.origin).protocol === 'http:');
+    const signed = Boolean(target.searchParams.get('verifier'));
+    if (!secure || !signed) {
       throw new RemoteError(
         'canvas.file-foreign-origin',
-        `${what}: the file is on another origin (${target.origin}) ${weaker || (target.protocol !== 'https:' && target.protocol !== 'http:') ? 'without https' : 'without a verifier= parameter'}; rosterops sends the Canvas token only to ${this.origin} and fetches files elsewhere only through a signed (verifier) https URL`,
+        `${what}: the file is on another origin (${target.origin}) ${secure ? 'without a verifier= parameter' : 'without https'}; rosterops sends the Canvas token only to ${this.origin} and fetches files elsewhere only through a signed (verifier) https URL`,
         undefined,
         'Check that sources.canvas.url is the address Canvas itself uses (the same host as the report\'s attachment URL), or ask your Canvas admin why report files are served from another host.',
       );
