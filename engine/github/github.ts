@@ -47,7 +47,7 @@ function foreignOrigin(origin: string, allowed: string, what: string): RemoteErr
 
 /**
  * fetch for octokit: never follows a redirect itself (fetch's own policy is not relied on for the
- * token), and refuses any URL off the API origin; `followRedirects` below decides about 3xx answers.
+ * token), and refuses any URL off the API origin; `guardOrigin` below decides about 3xx answers.
  */
 export function sameOriginFetch(allowed: string, fetchImpl: typeof fetch = fetch): typeof fetch {
   return (input, init) => {
@@ -154,8 +154,8 @@ function apiOrigin(baseUrl: string): string {
 /** Our own refusal (another origin), thrown by the hook or from inside fetch. */
 const refusedBeforeSending = (err: unknown) => err instanceof RemoteError || (err instanceof RequestError && err.cause instanceof RemoteError);
 
-/** GitHub logins: letters, digits and single hyphens; apps post as `<slug>[bot]`. */
-const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+/** GitHub logins: letters, digits, hyphens (and `_` for Enterprise managed users); apps post as `<slug>[bot]`. */
+const LOGIN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}(?:\[bot\])?$/;
 
 /** The variable that names the account rosterops posts as, when the API cannot say. */
 export const COMMENT_AUTHOR_ENV = 'ROSTEROPS_COMMENT_AUTHOR';
