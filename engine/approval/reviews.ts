@@ -2,8 +2,11 @@
  * Approvals on the pull request, bound to a planId: an approving review counts only if it was
  * submitted after the plan comment last changed to show that planId, by a reviewer the guards
  * policy allows; a later "changes requested" or dismissal by the same reviewer withdraws it.
+ *
+ * The plan comment is rosterops's own: marker for this environment AND written by the account
+ * rosterops posts as. A look-alike from anyone else names no planId and moves no clock.
  */
-import { parseCommentMarker } from '../render/comment-marker.js';
+import { isOwnPlanComment } from '../github/sticky-comment.js';
 import type { PullRequestHost } from '../github/scm.js';
 import type { Guards } from '../policy/types.js';
 
@@ -22,15 +25,12 @@ const PLAN_ID = /sha256:[0-9a-f]{64}/;
 export async function approvalsOnPullRequest(
   host: PullRequestHost, pr: number, environment: string, approvals: Guards['approvals'],
 ): Promise<ReviewApproval> {
-  const comments = await host.listComments(pr);
-  const own = comments.filter((c) => {
-    const marker = parseCommentMarker(c.body);
-    return marker !== null && marker.environment === environment;
-  });
+  const identity = await host.identity();
+  const own = (await host.listComments(pr)).filter((c) => isOwnPlanComment(c, environment, identity));
   // The footer with the planId is in the last part; every part is edited together.
   const shown = own.map((c) => ({ c, id: PLAN_ID.exec(c.body)?.[0] ?? null })).filter((x) => x.id !== null);
   const result: ReviewApproval = { planId: null, approvers: [], required: approvals.required, pr, problem: null };
-  if (shown.length === 0) return { ...result, problem: `pull request #${pr} has no rosterops plan comment for ${environment}` };
+  if (shown.length === 0) return { ...result, problem: `pull request #${pr} has no rosterops plan comment for ${environment} (by ${identity})` };
   const latest = shown.reduce((a, b) => (a.c.updatedAt >= b.c.updatedAt ? a : b));
   result.planId = latest.id;
   const since = latest.c.updatedAt;

@@ -2,10 +2,13 @@
  * The one way rosterops talks HTTP to Canvas: bearer token, bounded timeouts, retries with
  * exponential backoff and jitter on 5xx, network errors and throttling (Canvas answers 403 with
  * `X-Rate-Limit-Remaining: 0` when its leaky bucket is full, reference §4.5; 429 is honoured too).
- * The token lives only in the request header; no message built here can contain it.
+ * The token lives only in the request header, and that header goes only to the configured Canvas
+ * origin (scheme, host, port): an absolute URL, a `Link: rel="next"` or a redirect naming another
+ * origin is refused, and report files on another origin are fetched without it (`download`). Text
+ * quoted from a Canvas answer is redacted before it is shortened.
  */
-import { RemoteError } from '../errors.js';
-import { registerSecret } from '../util/redact.js';
+import { ConfigError, RemoteError } from '../errors.js';
+import { redact, redactThenCut, registerSecret } from '../util/redact.js';
 
 export interface CanvasHttpOptions {
   baseUrl: string;
@@ -36,7 +39,17 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** false for requests whose repetition could do something twice (an import upload). */
   retry?: boolean;
+  /**
+   * Redirects to another origin: refused (default, API calls never need one), or followed without
+   * the Authorization header (file downloads, which Canvas redirects to signed storage URLs).
+   */
+  foreignRedirects?: 'refuse' | 'follow-without-token';
+  /** Send the Authorization header (default true; false for a signed URL on another origin). */
+  authorize?: boolean;
 }
+
+/** Redirect hops followed before giving up; Canvas file downloads take one or two. */
+const MAX_REDIRECTS = 5;
 
 /** A failure after which the request may be re-sent. */
 export class TransientError extends RemoteError {}
@@ -45,6 +58,8 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 export class CanvasHttp {
   readonly baseUrl: string;
+  /** scheme://host:port of baseUrl: the only place the token is sent. */
+  readonly origin: string;
   private readonly token: string;
   private readonly attempts: number;
   private readonly backoffMs: number;
@@ -56,6 +71,7 @@ export class CanvasHttp {
 
   constructor(options: CanvasHttpOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.origin = canvasOrigin(this.baseUrl);
     this.token = options.token;
     registerSecret(options.token);
     this.attempts = options.attempts ?? 6;
@@ -79,6 +95,7 @@ export class CanvasHttp {
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<CanvasResponse> {
     const url = this.url(path, options.query);
+    if (options.authorize !== false) this.requireOwnOrigin(url, `${method} request`);
     const attempts = options.retry === false ? 1 : this.attempts;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -96,16 +113,59 @@ export class CanvasHttp {
     return (await this.request(method, path, options)).json<T>();
   }
 
-  /** Follows Canvas `Link: rel="next"` pagination (URLs are opaque, reference §4.4). */
+  /**
+   * Follows Canvas `Link: rel="next"` pagination (URLs are opaque, reference §4.4), but only on the
+   * Canvas origin: a next page elsewhere would receive the token.
+   */
   async paginate<T>(path: string, query: RequestOptions['query'], pick: (page: unknown) => T[]): Promise<T[]> {
     const all: T[] = [];
     let next: string | null = this.url(path, { per_page: 100, ...query });
     for (let pages = 0; next && pages < 10_000; pages++) {
+      this.requireOwnOrigin(next, `the Link: rel="next" header of ${new URL(path, this.baseUrl).pathname}`);
       const res: CanvasResponse = await this.request('GET', next);
       all.push(...pick(res.json<unknown>()));
       next = nextLink(res.headers.get('link'));
     }
     return all;
+  }
+
+  /**
+   * A file Canvas points at (a report attachment). On the Canvas origin it is fetched with the token;
+   * redirects from there to storage on another origin are followed without it. A URL on another
+   * origin is fetched without the token, and only when it carries Canvas's `verifier` parameter (the
+   * file's own download authorisation) over a scheme no weaker than the Canvas URL's; anything else
+   * is refused rather than sent the token or fetched unauthorised.
+   */
+  async download(url: string, what: string): Promise<CanvasResponse> {
+    let target: URL;
+    try {
+      target = new URL(url, `${this.baseUrl}/`);
+    } catch {
+      throw new RemoteError('canvas.file-url-invalid', `${what}: Canvas gave a file URL that is not a URL`, undefined, 'Run again; if it persists, report it with this line.');
+    }
+    if (target.origin === this.origin) return this.request('GET', target.toString(), { foreignRedirects: 'follow-without-token' });
+    const secure = target.protocol === 'https:' || (target.protocol === 'http:' && new URL(this.origin).protocol === 'http:');
+    const signed = Boolean(target.searchParams.get('verifier'));
+    if (!secure || !signed) {
+      throw new RemoteError(
+        'canvas.file-foreign-origin',
+        `${what}: the file is on another origin (${target.origin}) ${secure ? 'without a verifier= parameter' : 'without https'}; rosterops sends the Canvas token only to ${this.origin} and fetches files elsewhere only through a signed (verifier) https URL`,
+        undefined,
+        'Check that sources.canvas.url is the address Canvas itself uses (the same host as the report\'s attachment URL), or ask your Canvas admin why report files are served from another host.',
+      );
+    }
+    return this.request('GET', target.toString(), { authorize: false, foreignRedirects: 'follow-without-token' });
+  }
+
+  private requireOwnOrigin(url: string, what: string): void {
+    const origin = new URL(url).origin;
+    if (origin === this.origin) return;
+    throw new RemoteError(
+      'canvas.foreign-origin',
+      `${what} names another origin (${origin}); rosterops sends the Canvas token only to ${this.origin}`,
+      undefined,
+      'Check that sources.canvas.url (or --canvas-url) is the address Canvas itself uses, including the port; a proxy rewriting Link headers must keep the same origin.',
+    );
   }
 
   private delayFor(attempt: number, err: TransientError & { retryAfterMs?: number }): number {
@@ -114,17 +174,54 @@ export class CanvasHttp {
     return Math.max(jittered, err.retryAfterMs ?? 0);
   }
 
+  /**
+   * One request, redirects followed by hand: fetch would decide on its own whether the token goes
+   * along to another origin. Same origin: followed with the token; another origin: refused, or
+   * followed without the token when the caller allows it.
+   */
   private async once(method: string, url: string, options: RequestOptions): Promise<CanvasResponse> {
+    let current = url;
+    let currentMethod = method;
+    let body = options.body ?? null;
+    let authorize = options.authorize !== false;
+    for (let hop = 0; ; hop++) {
+      const res = await this.fetchOnce(currentMethod, current, { ...options, body: body ?? undefined }, authorize);
+      const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+      if (!location) return this.answer(method, url, res);
+      await res.arrayBuffer().catch(() => undefined);
+      if (hop >= MAX_REDIRECTS) {
+        throw new RemoteError('canvas.redirect-loop', `${method} ${new URL(url).pathname}: more than ${MAX_REDIRECTS} redirects`, res.status, 'Check the Canvas URL; a proxy in front of Canvas may be redirecting in a loop.');
+      }
+      const next = new URL(location, current);
+      if (next.origin !== this.origin) {
+        if (options.foreignRedirects !== 'follow-without-token') {
+          throw new RemoteError('canvas.redirect-foreign', `${method} ${new URL(url).pathname}: Canvas redirected to another origin (${next.origin}); rosterops sends the Canvas token only to ${this.origin} and did not follow`, res.status,
+            'Check that sources.canvas.url is the address Canvas itself uses (e.g. https rather than http, the canonical host name).');
+        }
+        authorize = false;
+      }
+      // 303, and 301/302 after a POST, turn into a GET without a body (as fetch would).
+      if (res.status === 303 || ((res.status === 301 || res.status === 302) && currentMethod === 'POST')) {
+        currentMethod = 'GET';
+        body = null;
+      }
+      current = next.toString();
+    }
+  }
+
+  private async fetchOnce(method: string, url: string, options: RequestOptions, authorize: boolean): Promise<Response> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
+    if (authorize) headers.Authorization = `Bearer ${this.token}`;
     let res: Response;
     try {
       res = await this.fetchImpl(url, {
         method,
-        headers: { Authorization: `Bearer ${this.token}`, Accept: 'application/json', ...options.headers },
+        headers,
         body: options.body ?? null,
         signal: controller.signal,
-        redirect: 'follow',
+        redirect: 'manual',
       });
     } catch (err) {
       const what = controller.signal.aborted ? `no answer within ${this.timeoutMs / 1000}s` : `connection failed (${(err as Error).cause ? String((err as { cause: Error }).cause.message ?? (err as Error).cause) : (err as Error).message})`;
@@ -132,15 +229,21 @@ export class CanvasHttp {
     } finally {
       clearTimeout(timer);
     }
+    return res;
+  }
+
+  private async answer(method: string, url: string, res: Response): Promise<CanvasResponse> {
     const body = new Uint8Array(await res.arrayBuffer());
     const response: CanvasResponse = {
       status: res.status,
       headers: res.headers,
       body,
-      text: () => new TextDecoder().decode(body),
+      // Text read from Canvas is redacted where it enters: an echoed token cannot reach a log, an
+      // error or the apply record through any path downstream. (`body` stays raw: report files.)
+      text: () => redact(new TextDecoder().decode(body)),
       json: <T>() => {
         try {
-          return JSON.parse(new TextDecoder().decode(body)) as T;
+          return JSON.parse(redact(new TextDecoder().decode(body))) as T;
         } catch {
           throw new RemoteError('canvas.bad-json', `${method} ${new URL(url).pathname} answered ${res.status} with a body that is not JSON`, res.status, 'Is the Canvas URL right? It should be the instance root, e.g. https://district.instructure.com.');
         }
@@ -185,12 +288,27 @@ function canvasErrorMessage(text: string): string {
   try {
     const j = JSON.parse(text) as Record<string, unknown>;
     const errors = j.errors;
-    if (Array.isArray(errors)) return errors.map((e) => (typeof e === 'string' ? e : (e as { message?: string }).message ?? '')).filter(Boolean).join('; ').slice(0, 300);
-    for (const key of ['message', 'error_message', 'error']) if (typeof j[key] === 'string') return (j[key] as string).slice(0, 300);
+    if (Array.isArray(errors)) return redactThenCut(errors.map((e) => (typeof e === 'string' ? e : (e as { message?: string }).message ?? '')).filter(Boolean).join('; '), 300);
+    for (const key of ['message', 'error_message', 'error']) if (typeof j[key] === 'string') return redactThenCut(j[key] as string, 300);
   } catch {
     // not JSON: fall through
   }
-  return text.trim().slice(0, 200);
+  return redactThenCut(text.trim(), 200);
+}
+
+/** The origin of the configured Canvas URL; a value that is not an http(s) URL is a configuration error. */
+function canvasOrigin(baseUrl: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname) {
+    throw new ConfigError('canvas.url-invalid', `the Canvas URL ${JSON.stringify(redactThenCut(baseUrl, 200))} is not an http(s) URL`, { field: '/sources/canvas/url' },
+      'Give the instance root, e.g. https://district.instructure.com (sources.canvas.url or --canvas-url).');
+  }
+  return url.origin;
 }
 
 export function nextLink(header: string | null): string | null {

@@ -48,7 +48,8 @@ export async function readLiveCanvasState(http: CanvasHttp, account: string, pol
   const report = await pollReport(http, `${base}/reports/provisioning_csv/${started.id}`, poll);
   const url = report.attachment?.url ?? report.file_url;
   if (!url) throw new RemoteError('canvas.report-no-file', `provisioning report ${report.id} finished without a file`, undefined, 'Run the report again; Canvas produced no attachment.');
-  const bytes = (await http.request('GET', url)).body;
+  // Through download(): the token goes only to the Canvas origin, never to where the file may live.
+  const bytes = (await http.download(url, `provisioning report ${report.id}`)).body;
   const origin = `${http.baseUrl} (provisioning_csv report ${report.id})`;
   // Read from memory, as downloaded: a .zip of entity files, or one .csv when one entity was asked for.
   const name = report.attachment?.filename?.endsWith('.csv') ? 'report.csv' : 'report.zip';

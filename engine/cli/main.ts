@@ -119,6 +119,7 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .option('--show-personal-data', 'show names and e-mails in the comment (default: masked; policy showPersonalData)')
     .option('--config <dir>', 'policy directory whose showPersonalData switch applies', 'policies')
     .option('--dry-run', 'print the comment and what would be posted; write nothing')
+    .option('--author <login>', 'the account rosterops posts as, e.g. github-actions[bot] (default: ROSTEROPS_COMMENT_AUTHOR, else asked of GitHub)')
     .action((opts: CommentFlags) => run(async () => (await import('./commands/comment.js')).commentCommand(output, opts))());
 
   program.command('show')

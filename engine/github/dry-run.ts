@@ -16,6 +16,11 @@ export class DryRunHost implements PullRequestHost {
     this.repository = reads?.repository ?? repository ?? 'owner/repository';
   }
 
+  /** The real host's identity when there is one; a made-up one matches nothing on an empty pull request. */
+  identity(): Promise<string> {
+    return this.reads ? this.reads.identity() : Promise.resolve('dry-run');
+  }
+
   listComments(pr: number): Promise<IssueComment[]> {
     return this.reads ? this.reads.listComments(pr) : Promise.resolve([]);
   }

@@ -2,10 +2,14 @@
  * The pull request host over GitHub's REST API. It is given an Octokit (tests point one at a local
  * fake); `fromEnvironment` builds one from the variables GitHub Actions sets. Octokit's errors are
  * wrapped into `RemoteError` here, with a hint and without the token or request headers.
+ *
+ * The token goes only to the origin of the API URL: a request (a pagination `Link`, say) naming
+ * another origin is refused before it is sent, and redirects are followed by hand, on that origin
+ * only. The identity rosterops posts as (`identity()`) is what tells its comments from look-alikes.
  */
 import { Octokit, RequestError } from 'octokit';
 import { ConfigError, RemoteError } from '../errors.js';
-import { redact, registerSecret } from '../util/redact.js';
+import { redact, redactThenCut, registerSecret } from '../util/redact.js';
 import {
   parseRepository, type CheckRunInput, type CommitStatusInput, type IssueComment, type NewPullRequest, type PullRequest,
   type PullRequestHost, type PullRequestPatch, type Review, type ReviewState,
@@ -31,6 +35,71 @@ export interface OctokitSettings {
   warn?: (message: string) => void;
 }
 
+/** Redirect hops followed on the API origin before giving up. */
+const MAX_REDIRECTS = 5;
+
+function foreignOrigin(origin: string, allowed: string, what: string): RemoteError {
+  return new RemoteError(
+    'github.foreign-origin', `${what} names another origin (${origin}); rosterops sends the GitHub token only to ${allowed}`, undefined,
+    'Check GITHUB_API_URL: it must be the API root of the GitHub that serves the repository (https://api.github.com, or https://HOST/api/v3 for Enterprise).',
+  );
+}
+
+/**
+ * fetch for octokit: never follows a redirect itself (fetch's own policy is not relied on for the
+ * token), and refuses any URL off the API origin; `guardOrigin` below decides about 3xx answers.
+ */
+export function sameOriginFetch(allowed: string, fetchImpl: typeof fetch = fetch): typeof fetch {
+  return (input, init) => {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+    if (url.origin !== allowed) return Promise.reject(foreignOrigin(url.origin, allowed, `a GitHub request (${init?.method ?? 'GET'} ${url.pathname})`));
+    return fetchImpl(url, { ...init, redirect: 'manual' });
+  };
+}
+
+/** What octokit's request hook passes and gets back, as far as the guard reads it. */
+interface HookOptions { method: string; url: string; baseUrl?: string; headers: Record<string, unknown>; request?: unknown }
+interface HookResponse { status: number; headers: Record<string, string | undefined> }
+type RequestHook = (request: (options: HookOptions) => Promise<HookResponse>, options: HookOptions) => Promise<HookResponse>;
+
+/** The origin a request will go to: its URL when absolute (pagination `Link`s), else its baseUrl. */
+function requestOrigin(options: HookOptions, baseUrl: string): string {
+  const url = String(options.url);
+  const target = /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : String(options.baseUrl ?? baseUrl);
+  try {
+    return new URL(target).origin;
+  } catch {
+    return target;
+  }
+}
+
+/**
+ * The outermost request hook: refuses a request off the API origin before retries and throttling see
+ * it (pagination follows `Link` URLs as given), and follows redirects for reads on that origin only.
+ * A redirect elsewhere is refused, not followed without the token: rosterops never needs one.
+ */
+function guardOrigin(allowed: string, baseUrl: string): RequestHook {
+  return async (request, options) => {
+    const origin = requestOrigin(options, baseUrl);
+    const what = `a GitHub request (${String(options.method)} ${redact(String(options.url).split('?')[0] ?? '')})`;
+    if (origin !== allowed) throw foreignOrigin(origin, allowed, what);
+    let response = await request(options);
+    for (let hop = 0; response.status >= 300 && response.status < 400; hop++) {
+      const location = response.headers.location;
+      if (!location) break;
+      const next = new URL(location, /^[a-z][a-z0-9+.-]*:/i.test(String(options.url)) ? String(options.url) : `${String(options.baseUrl ?? baseUrl)}/`);
+      if (next.origin !== allowed) throw foreignOrigin(next.origin, allowed, `GitHub's redirect of ${what}`);
+      const read = options.method === 'GET' || options.method === 'HEAD' || response.status === 303;
+      if (!read || hop >= MAX_REDIRECTS) {
+        throw new RemoteError('github.redirect', `GitHub redirected ${what} (${response.status}); not followed`, response.status,
+          'Check GITHUB_API_URL and GITHUB_REPOSITORY (a renamed or moved repository redirects).');
+      }
+      response = await request({ method: options.method === 'HEAD' ? 'HEAD' : 'GET', url: next.toString(), headers: options.headers, request: options.request, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
+    }
+    return response;
+  };
+}
+
 type ThrottleOptions = NonNullable<NonNullable<ConstructorParameters<typeof Octokit>[0]>['throttle']>;
 type Limiter = NonNullable<Extract<ThrottleOptions, { onRateLimit: unknown }>['write']>;
 
@@ -47,9 +116,12 @@ export function createOctokit(settings: OctokitSettings): Octokit {
     warn(`GitHub ${kind} on ${options.method} ${options.url}: ${again ? `retrying in ${retryAfter}s` : 'giving up'}`);
     return again;
   };
-  return new Octokit({
+  const baseUrl = (settings.baseUrl ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, '');
+  const allowed = apiOrigin(baseUrl);
+  const octokit = new Octokit({
     auth: settings.token,
-    baseUrl: (settings.baseUrl ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, ''),
+    baseUrl,
+    request: { fetch: sameOriginFetch(allowed) },
     userAgent: 'rosterops',
     log: { debug: () => {}, info: () => {}, warn, error: warn },
     retry: { retries: maxRetries, retryAfterBaseValue: unit },
@@ -60,10 +132,38 @@ export function createOctokit(settings: OctokitSettings): Octokit {
       ...(settings.pacing === 'none' ? { write: unpaced, notifications: unpaced, search: unpaced } : {}),
     },
   });
+  // Registered last, so outermost: it sees each call once, before retries and throttling.
+  octokit.hook.wrap('request', guardOrigin(allowed, baseUrl) as unknown as Parameters<typeof octokit.hook.wrap<'request'>>[1]);
+  return octokit;
 }
+
+function apiOrigin(baseUrl: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new ConfigError('github.api-url-invalid', `GITHUB_API_URL ${JSON.stringify(baseUrl.slice(0, 200))} is not an http(s) URL`, {},
+      'Unset GITHUB_API_URL for github.com, or set it to https://HOST/api/v3 for GitHub Enterprise.');
+  }
+  return url.origin;
+}
+
+/** Our own refusal (another origin), thrown by the hook or from inside fetch. */
+const refusedBeforeSending = (err: unknown) => err instanceof RemoteError || (err instanceof RequestError && err.cause instanceof RemoteError);
+
+/** GitHub logins: letters, digits, hyphens (and `_` for Enterprise managed users); apps post as `<slug>[bot]`. */
+const LOGIN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}(?:\[bot\])?$/;
+
+/** The variable that names the account rosterops posts as, when the API cannot say. */
+export const COMMENT_AUTHOR_ENV = 'ROSTEROPS_COMMENT_AUTHOR';
 
 export interface EnvironmentOverrides {
   repository?: string;
+  /** The login rosterops posts as (`comment --author`); else ROSTEROPS_COMMENT_AUTHOR, else asked of the API. */
+  commentAuthor?: string;
   pacing?: OctokitSettings['pacing'];
   retryDelayUnitMs?: number;
   warn?: (message: string) => void;
@@ -75,8 +175,14 @@ export class GitHubHost implements PullRequestHost {
   readonly repository: string;
   private readonly owner: string;
   private readonly repo: string;
+  private login: Promise<string> | null = null;
 
-  constructor(private readonly octokit: Octokit, repository: string) {
+  /** `commentAuthor`: the login rosterops posts as, when configured; otherwise asked of the API once. */
+  constructor(private readonly octokit: Octokit, repository: string, private readonly commentAuthor?: string) {
+    if (commentAuthor !== undefined && !LOGIN.test(commentAuthor)) {
+      throw new ConfigError('github.author-invalid', `comment author ${JSON.stringify(commentAuthor.slice(0, 100))} is not a GitHub login`, {},
+        `Give the login rosterops comments as, e.g. github-actions[bot] for the workflow token or my-app[bot] for an app (--author or ${COMMENT_AUTHOR_ENV}).`);
+    }
     const parts = parseRepository(repository);
     if (!parts) {
       throw new ConfigError('github.repository-invalid', `repository ${JSON.stringify(repository)} is not owner/name`, {}, 'Pass --repository owner/name or set GITHUB_REPOSITORY.');
@@ -104,7 +210,44 @@ export class GitHubHost implements PullRequestHost {
       token, baseUrl: env.GITHUB_API_URL || DEFAULT_GITHUB_API_URL,
       pacing: overrides.pacing, retryDelayUnitMs: overrides.retryDelayUnitMs, warn: overrides.warn,
     });
-    return new GitHubHost(octokit, repository);
+    const author = overrides.commentAuthor ?? (env[COMMENT_AUTHOR_ENV]?.trim() || undefined);
+    return new GitHubHost(octokit, repository, author);
+  }
+
+  /**
+   * The login the token posts as. A user token answers `GET /user`; an installation token (the
+   * Actions GITHUB_TOKEN, a GitHub App's) gets 403 there, and GraphQL `viewer` names its bot
+   * (`github-actions[bot]`, `<app-slug>[bot]`). If neither answers, the login must be configured.
+   */
+  identity(): Promise<string> {
+    if (this.commentAuthor) return Promise.resolve(this.commentAuthor);
+    this.login ??= this.askIdentity();
+    return this.login;
+  }
+
+  private async askIdentity(): Promise<string> {
+    const doing = 'ask GitHub which account the token is';
+    try {
+      const { data } = await this.octokit.rest.users.getAuthenticated();
+      if (typeof data.login === 'string' && data.login) return data.login;
+    } catch (err) {
+      // 403 is the installation token's answer; anything else (bad credentials, no network) is the error.
+      if (!(err instanceof RequestError && err.status === 403 && !(err.cause instanceof RemoteError))) throw toRemoteError(err, doing);
+    }
+    let cause: unknown;
+    try {
+      const data = await this.octokit.graphql<{ viewer?: { login?: unknown } }>('query { viewer { login } }');
+      // Only an installation token gets here, and its REST comments are by `<slug>[bot]`; GraphQL
+      // has been seen to name bots with and without that suffix.
+      if (typeof data.viewer?.login === 'string' && data.viewer.login) return data.viewer.login.replace(/(?:\[bot\])?$/, '[bot]');
+    } catch (err) {
+      if (refusedBeforeSending(err)) throw toRemoteError(err, doing);
+      cause = err;
+    }
+    const said = cause instanceof RequestError ? ` (GraphQL answered ${cause.status})` : cause instanceof Error ? ` (${redactThenCut(cause.message, 200)})` : '';
+    throw new RemoteError('github.identity-unknown', `cannot tell which account the GitHub token posts as: GET /user is not allowed for it and GraphQL viewer did not name it${said}`, cause instanceof RequestError ? cause.status : undefined,
+      `Set ${COMMENT_AUTHOR_ENV} (or comment --author) to the login rosterops comments as, e.g. github-actions[bot] for the workflow token; only marked comments by that account count as rosterops's.`,
+      { cause });
   }
 
   async listComments(pr: number): Promise<IssueComment[]> {
@@ -233,11 +376,13 @@ function validationDetail(errors: unknown): string {
   if (!Array.isArray(errors) || errors.length === 0) return '';
   const first = errors[0] as { message?: unknown; resource?: unknown; field?: unknown; code?: unknown };
   const text = typeof first.message === 'string' ? first.message : [first.resource, first.field, first.code].filter((x) => typeof x === 'string').join(' ');
-  return text ? ` (${text.slice(0, 200)})` : '';
+  return text ? ` (${redactThenCut(text, 200)})` : '';
 }
 
 export function toRemoteError(err: unknown, doing: string): RemoteError {
   if (err instanceof RemoteError) return err;
+  // Refused inside fetch (another origin): octokit wraps it as a network failure.
+  if (err instanceof RequestError && err.cause instanceof RemoteError) return err.cause;
   if (err instanceof RequestError) {
     // The response's own message (e.g. "Bad credentials"), never the request: its headers carry the token.
     const data = err.response?.data as { message?: unknown; errors?: unknown } | undefined;

@@ -83,6 +83,11 @@ export interface PullRequestPatch {
 export interface PullRequestHost {
   /** `owner/name`. */
   readonly repository: string;
+  /**
+   * The login this host's comments are written as. A comment is rosterops's only when it carries
+   * the plan marker AND has this author: anyone can paste a marker.
+   */
+  identity(): Promise<string>;
   /** All comments of an issue or pull request, oldest first. */
   listComments(pr: number): Promise<IssueComment[]>;
   createComment(pr: number, body: string): Promise<IssueComment>;
@@ -99,6 +104,11 @@ export interface PullRequestHost {
   updatePullRequest(pr: number, patch: PullRequestPatch): Promise<PullRequest>;
   /** The open pull request from branch `head` (in this repository) into `base`, if there is one. */
   findOpenPullRequest(head: string, base: string): Promise<PullRequest | null>;
+}
+
+/** GitHub logins compare without regard to case. */
+export function sameLogin(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }
 
 /** `owner/name` → parts; null when the value is not of that shape. */

@@ -1,13 +1,15 @@
 /**
  * One set of plan comments per pull request and environment, edited in place on every push.
  *
- * Our comments are the ones whose body starts with the plan marker for this environment. They are
+ * Our comments are the ones whose body starts with the plan marker for this environment AND that
+ * were written by the account rosterops posts as (`host.identity()`); a marker pasted by anyone else
+ * is someone else's comment, never edited, deleted or reused. Ours are
  * reused oldest first for parts 1..n (so the parts keep their order on the page), edited only when
  * their text changed; parts the plan grew are added at the end; the rest (a shrunken plan, or a
  * second set left by a concurrent run) are deleted. A second set is never created.
  */
 import { GITHUB_COMMENT_LIMIT, parseCommentMarker } from '../render/markdown.js';
-import type { IssueComment, PullRequestHost } from './scm.js';
+import { sameLogin, type IssueComment, type PullRequestHost } from './scm.js';
 
 export type PartOutcome = 'created' | 'updated' | 'unchanged';
 
@@ -16,21 +18,26 @@ export interface StickyCommentResult {
   parts: { part: number; id: number; url: string; outcome: PartOutcome }[];
   /** Ids of our comments deleted as surplus or duplicates. */
   deleted: number[];
+  /** Comments with a plan marker for this environment written by another account: left alone. */
+  ignored: number;
 }
 
-export function isOwnPlanComment(comment: Pick<IssueComment, 'body'>, environment: string): boolean {
-  return parseCommentMarker(comment.body)?.environment === environment;
+export function isOwnPlanComment(comment: Pick<IssueComment, 'body' | 'author'>, environment: string, identity: string): boolean {
+  return sameLogin(comment.author, identity) && parseCommentMarker(comment.body)?.environment === environment;
 }
 
 export async function upsertPlanComment(host: PullRequestHost, pr: number, environment: string, parts: readonly string[]): Promise<StickyCommentResult> {
   for (const [i, body] of parts.entries()) {
     if (body.length > GITHUB_COMMENT_LIMIT) throw new RangeError(`part ${i + 1} has ${body.length} characters; GitHub accepts at most ${GITHUB_COMMENT_LIMIT}`);
   }
-  const ours = (await host.listComments(pr))
-    .filter((c) => isOwnPlanComment(c, environment))
+  const identity = await host.identity();
+  const comments = await host.listComments(pr);
+  const ours = comments
+    .filter((c) => isOwnPlanComment(c, environment, identity))
     .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id - b.id));
+  const lookAlikes = comments.filter((c) => parseCommentMarker(c.body)?.environment === environment).length - ours.length;
 
-  const result: StickyCommentResult = { parts: [], deleted: [] };
+  const result: StickyCommentResult = { parts: [], deleted: [], ignored: lookAlikes };
   for (const [i, body] of parts.entries()) {
     const existing = ours[i];
     if (!existing) {

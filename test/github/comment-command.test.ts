@@ -147,7 +147,7 @@ describe('rosterops comment', () => {
     expect(output.stdout).toMatch(/^<!-- rosterops:plan env=production part=1\/1 -->/);
     expect(output.stderr).toContain('dry run: would create a comment on #12');
     expect(output.stderr).toContain('dry run: would create check run "rosterops plan (production)"');
-    expect(fake.state.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(fake.state.requests.filter((r) => r.method !== 'GET' && r.path !== '/graphql')).toEqual([]);
     expect(() => readFileSync(join(dir, 'step-summary.md'))).toThrow();
   });
 

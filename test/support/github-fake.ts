@@ -4,7 +4,12 @@
  * RequestError) runs unchanged against it. Tests seed its state, inspect what it received, and
  * switch faults on: a 403 for check runs, a secondary rate limit, a server error.
  *
- * Served both at `/` (github.com) and at `/api/v3` (GitHub Enterprise).
+ * Served both at `/` (github.com) and at `/api/v3` (GitHub Enterprise; GraphQL at `/api/graphql`).
+ *
+ * Several accounts: each token maps to a user, and comments record who wrote them. A token of a
+ * `Bot` user behaves like an installation token (the Actions GITHUB_TOKEN, a GitHub App's): `GET
+ * /user` answers 403 "Resource not accessible by integration" as GitHub does, while GraphQL
+ * `viewer { login }` names the bot. A `User` token answers both.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -86,6 +91,8 @@ export interface ReceivedRequest {
   /** The raw request body ('' for none). */
   body: string;
   status: number;
+  /** Whether the request carried an Authorization header (whatever its value). */
+  authorized: boolean;
 }
 
 /** Answer the next matching request(s) with this instead of the real handler. */
@@ -111,6 +118,8 @@ export interface GitHubFakeState {
   faults: Fault[];
   /** Answer every check run creation with 403, as GitHub does for a token without `checks: write`. */
   forbidCheckRuns: boolean;
+  /** Origin written into pagination `Link` headers instead of the fake's own (a hostile or broken proxy). */
+  linkOrigin: string | null;
 }
 
 export const BOT: FakeUser = { login: 'github-actions[bot]', id: 41898282, type: 'Bot' };
@@ -121,7 +130,12 @@ export class GitHubFake {
   private clock = Date.parse('2025-10-01T12:00:00Z');
 
   private constructor(private readonly server: Server, readonly url: string, tokens: Map<string, FakeUser>) {
-    this.state = { tokens, comments: [], reviews: [], pulls: [], checkRuns: [], statuses: [], requests: [], faults: [], forbidCheckRuns: false };
+    this.state = { tokens, comments: [], reviews: [], pulls: [], checkRuns: [], statuses: [], requests: [], faults: [], forbidCheckRuns: false, linkOrigin: null };
+  }
+
+  /** Accept another token, authenticating as `user`. */
+  addToken(token: string, user: FakeUser): void {
+    this.state.tokens.set(token, user);
   }
 
   /** Start on a random port. `tokens` maps each accepted token to its user (default: one bot token). */
@@ -205,11 +219,11 @@ export class GitHubFake {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
-    const path = url.pathname.replace(/^\/api\/v3(?=\/)/, '');
+    const path = url.pathname.replace(/^\/api\/v3(?=\/)/, '').replace(/^\/api(?=\/graphql$)/, '');
     const query = Object.fromEntries(url.searchParams);
     const method = req.method ?? 'GET';
     const raw = await readBody(req);
-    const record: ReceivedRequest = { method, path, query, body: raw, status: 0 };
+    const record: ReceivedRequest = { method, path, query, body: raw, status: 0, authorized: req.headers.authorization !== undefined };
     this.state.requests.push(record);
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       record.status = status;
@@ -236,7 +250,8 @@ export class GitHubFake {
     }
     const route = this.route(method, path);
     if (!route) return reply(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
-    const { status, data, headers } = route({ user, body, query, url });
+    const linkBase = this.state.linkOrigin ? new URL(url.pathname + url.search, this.state.linkOrigin) : url;
+    const { status, data, headers } = route({ user, body, query, url: linkBase });
     reply(status, data, headers);
   }
 
@@ -247,6 +262,8 @@ export class GitHubFake {
 
   private route(method: string, path: string): Handler | null {
     const routes: [string, RegExp, (m: RegExpExecArray) => Handler][] = [
+      ['GET', /^\/user$/, () => this.authenticatedUser()],
+      ['POST', /^\/graphql$/, () => this.graphql()],
       ['GET', /^\/repos\/([^/]+\/[^/]+)\/issues\/(\d+)\/comments$/, (m) => this.listComments(m[1]!, Number(m[2]))],
       ['POST', /^\/repos\/([^/]+\/[^/]+)\/issues\/(\d+)\/comments$/, (m) => this.createComment(m[1]!, Number(m[2]))],
       ['PATCH', /^\/repos\/([^/]+\/[^/]+)\/issues\/comments\/(\d+)$/, (m) => this.updateComment(m[1]!, Number(m[2]))],
@@ -268,6 +285,23 @@ export class GitHubFake {
   }
 
   // ---- endpoints -------------------------------------------------------------------------------
+
+  /** `GET /user`: a user token's account; an installation token (a bot) may not ask. */
+  private authenticatedUser(): Handler {
+    return ({ user }) => (user.type === 'Bot'
+      ? forbidden('Resource not accessible by integration', 'https://docs.github.com/rest/users/users#get-the-authenticated-user')
+      : { status: 200, data: userJson(user) });
+  }
+
+  /** GraphQL: only `viewer { login }`, which every token may ask. */
+  private graphql(): Handler {
+    return ({ user, body }) => {
+      const query = typeof body.query === 'string' ? body.query : '';
+      // Bots by their slug: GraphQL has been seen to drop the `[bot]` that REST authors carry.
+      if (/viewer\s*\{\s*login\s*\}/.test(query)) return { status: 200, data: { data: { viewer: { login: user.login.replace(/\[bot\]$/, '') } } } };
+      return { status: 200, data: { errors: [{ message: 'the GitHub fake answers only viewer { login }' }] } };
+    };
+  }
 
   private listComments(repo: string, issue: number): Handler {
     return ({ query, url }) => {

@@ -28,6 +28,8 @@ export interface CommentFlags {
   config?: string;
   dryRun?: boolean;
   sha?: string;
+  /** The login rosterops posts as (default: ROSTEROPS_COMMENT_AUTHOR, else asked of the API). */
+  author?: string;
 }
 
 /** What the command reads from its surroundings; tests pass their own. */
@@ -46,6 +48,7 @@ export const commentFlagsHelp: readonly { flags: string; description: string }[]
   { flags: '--sha <commit>', description: 'commit for the check run (default: the pull request head, else GITHUB_SHA)' },
   { flags: '--show-personal-data', description: 'show names and e-mails in the comment (default: masked)' },
   { flags: '--dry-run', description: 'print the comment and what would be posted; write nothing' },
+  { flags: '--author <login>', description: 'the account rosterops posts as, e.g. github-actions[bot] (default: ROSTEROPS_COMMENT_AUTHOR, else asked of GitHub); only its marked comments are edited' },
 ];
 
 export const checkName = (environment: string): string => `rosterops plan (${environment})`;
@@ -99,7 +102,10 @@ interface Target {
 /** The one place that decides whether anything is written. */
 function wireTarget(output: Output, flags: CommentFlags, context: CommentContext, pr: number | undefined, repository: string | undefined): Target {
   const { env } = context;
-  const overrides: EnvironmentOverrides = { ...context.github, ...(repository ? { repository } : {}), warn: (m) => output.err(`warning: ${m}\n`) };
+  const overrides: EnvironmentOverrides = {
+    ...context.github, ...(repository ? { repository } : {}), ...(flags.author ? { commentAuthor: flags.author } : {}),
+    warn: (m) => output.err(`warning: ${m}\n`),
+  };
   if (flags.dryRun) {
     const reads = env.GITHUB_TOKEN && repository && pr !== undefined ? GitHubHost.fromEnvironment(env, overrides) : null;
     const say = (line: string) => output.err(`dry run: ${line}\n`);
@@ -158,6 +164,8 @@ export async function commentCommand(output: Output, flags: CommentFlags, contex
 }
 
 function reportSticky(output: Output, repository: string, pr: number, result: StickyCommentResult, dryRun: boolean): void {
+  // Count only: another account's comment (its author, its text) is not ours to repeat in a log.
+  if (result.ignored > 0) output.err(`warning: ${result.ignored} comment(s) on #${pr} carry a rosterops plan marker but were written by another account; left alone, and they count for nothing\n`);
   if (dryRun) return; // the dry-run host has said what it would do
   const outcomes = result.parts.map((p) => `part ${p.part} ${p.outcome}`).join(', ');
   const deleted = result.deleted.length > 0 ? `; deleted ${result.deleted.length} old comment(s)` : '';
