@@ -132,6 +132,13 @@ export async function applyPlan(req: ApplyRequest): Promise<ApplyRecord> {
   if (resumed.record) return resumed.record;
   const fresh = (await planAgainstCanvas(config, sis, readCanvas)).plan;
   const sameInputs = fresh.inputs.config === plan.inputs.config && fresh.inputs.sis === plan.inputs.sis && fresh.inputs.canvas === plan.inputs.canvas;
+  // Canvas already holds what this plan would make, from the same SIS export and policies: an
+  // earlier run whose journal is gone (a new CI runner) or another path got there. Nothing to send,
+  // and nothing stale about it.
+  if (fresh.operations.length === 0 && plan.operations.length > 0 && fresh.inputs.config === plan.inputs.config && fresh.inputs.sis === plan.inputs.sis) {
+    log(`already applied: Canvas has converged with plan ${plan.planId} (a new plan is empty)`);
+    return { planId: plan.planId, appliedPlanId: plan.planId, approval: req.approval ?? null, outcome: 'already-applied', imports: [], messages: [], converged: true, remaining: [] };
+  }
   // The file's verdict is never trusted (it is only as honest as whoever wrote the file): guards
   // judge apply's own plan, and a file that recorded another verdict is not the plan it claims to be.
   checkVerdict(fresh, req.approval);

@@ -3,7 +3,7 @@
  * a damaged journal is a located error before anything is sent; a rerun after an interrupted apply
  * of a plan that fully landed ends "Already applied" (exit 0, not stale).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CanvasEmulator } from '../../engine/emulator/index.js';
@@ -52,6 +52,21 @@ describe('apply and sync after a failure', () => {
     expect(first.code, first.out).toBe(143);
     expect(first.out).toMatch(/import 2, imported/);
     expect(JSON.parse(readFileSync(record, 'utf8')).outcome).toBe('interrupted');
+    const again = await cli(apply);
+    expect(again.code, again.out).toBe(0);
+    expect(again.out).toMatch(/Already applied/);
+    expect(JSON.parse(readFileSync(record, 'utf8')).outcome).toBe('already-applied');
+    expect((await repeatedRows(e)).imports).toBe(2);
+  }, 60_000);
+
+  it('a rerun on a new runner (no journal) of a plan Canvas already holds ends "Already applied", exit 0, sending nothing', async () => {
+    const { e, dir, policies, record, journal } = await setUp();
+    const planFile = join(dir, 'plan.json');
+    expect((await cli(['plan', '--config', policies, '--canvas-url', e.url, '--out', planFile])).code).toBe(0);
+    const apply = ['apply', '--config', policies, '--plan', planFile, '--canvas-url', e.url, '--record', record];
+    const first = await cli(apply, { signal: 'SIGTERM', at: /import 2 ended/ });
+    expect(first.code, first.out).toBe(143);
+    rmSync(journal, { force: true });
     const again = await cli(apply);
     expect(again.code, again.out).toBe(0);
     expect(again.out).toMatch(/Already applied/);

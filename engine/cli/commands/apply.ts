@@ -94,7 +94,7 @@ export async function applyCommand(output: Output, flags: ApplyFlags, env: NodeJ
 
 function renderRecord(r: ApplyRecord): string {
   const lines: string[] = [];
-  if (r.outcome === 'already-applied') lines.push(`Already applied: plan ${r.planId} was sent by an earlier run and Canvas has converged.`);
+  if (r.outcome === 'already-applied') lines.push(`Already applied: Canvas already matches plan ${r.planId} (a new plan is empty); this run sent nothing.`);
   else if (r.imports.length === 0) return `Nothing to apply: plan ${r.planId} is empty.\n`;
   for (const imp of r.imports) {
     lines.push(`Import ${imp.id ?? '(none)'}: ${imp.workflowState} (${imp.rows} rows sent)`);
