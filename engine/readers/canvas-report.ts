@@ -9,7 +9,7 @@
  * value, and no per-row allocation beyond the record itself. Enrollments stay columns (records are
  * made on demand: model/enrollment-columns.ts).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { PROVISIONING_COLUMNS, TERM_OVERRIDE_COLUMNS, TERM_OVERRIDES_FILE, type ProvisioningEntity } from '../canvas/columns.js';
 import { DataError, fromDiagnostics, type Diagnostic, type Location } from '../errors.js';
@@ -22,7 +22,9 @@ import { cellText, rowNumberOf, type CsvColumn, type CsvColumns } from '../util/
 import { toUtcInstant } from '../util/dates.js';
 import { earlierRowsOfRepeatedIds } from '../util/repeats.js';
 import { openLazyZip } from '../util/lazy-zip.js';
-import { fileDigestOf, parseCsvBytesColumns, parseCsvFileColumns, type ParsedFile } from '../util/csv-file.js';
+import { checkedFileSize, fileDigestOf, parseCsvBytesColumns, parseCsvFileColumns, readZipFile, type ParsedFile } from '../util/csv-file.js';
+import { DEFAULT_LIMITS, type InputLimits } from '../util/limits.js';
+import { describeKind, examinePath } from '../util/regular-file.js';
 import { digestOfFiles, type FileDigest } from '../util/digest.js';
 import type { ParseJob } from '../util/parse-job.js';
 import type { TakenTable } from '../util/parse-thread.js';
@@ -76,8 +78,8 @@ const MAX_ERRORS = 100;
 const RUN_PROVISIONING_HINT =
   'run the Provisioning report in Canvas (Admin > Settings > Reports > Provisioning, or POST /api/v1/accounts/:account_id/reports/provisioning_csv)';
 
-export async function readCanvasReport(path: string): Promise<CanvasState> {
-  return stateOf(loadSourceFiles(path), path);
+export async function readCanvasReport(path: string, limits: InputLimits = DEFAULT_LIMITS): Promise<CanvasState> {
+  return stateOf(loadSourceFiles(path, limits), path);
 }
 
 /**
@@ -95,12 +97,12 @@ export interface ListedCanvasReport {
   readParsed(parsed: readonly TakenTable[]): Promise<CanvasState>;
 }
 
-export function listCanvasReport(path: string): ListedCanvasReport {
+export function listCanvasReport(path: string, limits: InputLimits = DEFAULT_LIMITS): ListedCanvasReport {
   let loaded: { sources: SourceFile[]; singleCsv: boolean };
   try {
-    loaded = loadSourceFiles(path);
+    loaded = loadSourceFiles(path, limits);
   } catch {
-    return { jobs: null, readHere: () => readCanvasReport(path), readParsed: () => readCanvasReport(path) };
+    return { jobs: null, readHere: () => readCanvasReport(path, limits), readParsed: () => readCanvasReport(path, limits) };
   }
   const wanted = loaded.sources.filter((s) => !UNUSED_CANVAS_FILES.has(s.name.toLowerCase()));
   const jobs = wanted.flatMap((s) => (s.job ? [s.job] : []));
@@ -132,10 +134,10 @@ function parsedReaderOf(listed: Omit<SourceFile, 'parse'>[], singleCsv: boolean,
  * A report already in memory, as the Reports API delivers it (`fileName` says whether it is the
  * usual .zip or a single entity's .csv); `origin` names it in messages.
  */
-export function readCanvasReportBytes(bytes: Uint8Array, fileName: string, origin: string): CanvasState {
+export function readCanvasReportBytes(bytes: Uint8Array, fileName: string, origin: string, limits: InputLimits = DEFAULT_LIMITS): CanvasState {
   const loaded = fileName.toLowerCase().endsWith('.csv')
-    ? { sources: [{ name: fileName, display: origin, parse: () => parseCsvBytesColumns(bytes, origin, KEEPING), job: null }], singleCsv: true }
-    : { sources: loadZip(origin, bytes, null), singleCsv: false };
+    ? { sources: [{ name: fileName, display: origin, parse: () => parseCsvBytesColumns(bytes, origin, { keep: KEPT_COLUMNS, limits }), job: null }], singleCsv: true }
+    : { sources: loadZip(origin, bytes, null, limits), singleCsv: false };
   return stateOf(loaded, origin);
 }
 
@@ -206,30 +208,30 @@ interface SourceFile {
   job: (ParseJob & { size: number }) | null;
 }
 
-function loadSourceFiles(path: string): { sources: SourceFile[]; singleCsv: boolean } {
-  let info;
-  try {
-    info = statSync(path);
-  } catch (err) {
-    throw new DataError('canvas-report.not-found', `cannot read the Canvas report ${path}: ${(err as Error).message}`, { file: path },
-      'Pass the provisioning report as downloaded (.zip or .csv) or a directory holding its CSV files.', { cause: err });
+function loadSourceFiles(path: string, limits: InputLimits): { sources: SourceFile[]; singleCsv: boolean } {
+  const info = examinePath(path);
+  if (info.kind === 'directory') return { sources: loadDirectory(path, limits), singleCsv: false };
+  if (info.kind !== 'file') {
+    throw new DataError(info.kind === 'missing' ? 'canvas-report.not-found' : 'canvas-report.not-a-file', `cannot read the Canvas report ${path}: it is ${describeKind(info.kind)}`, { file: path },
+      'Pass the provisioning report as downloaded (.zip or .csv) or a directory holding its CSV files.');
   }
-  if (info.isDirectory()) return { sources: loadDirectory(path), singleCsv: false };
   const lower = path.toLowerCase();
-  if (lower.endsWith('.zip')) return { sources: loadZip(path, readFileSync(path), path), singleCsv: false };
-  if (lower.endsWith('.csv')) return { sources: [fileSource(basename(path), path, info.size)], singleCsv: true };
+  if (lower.endsWith('.zip')) return { sources: loadZip(path, readZipFile(path, path, limits), path, limits), singleCsv: false };
+  if (lower.endsWith('.csv')) return { sources: [fileSource(basename(path), path, checkedFileSize(path, path, limits), limits)], singleCsv: true };
   throw new DataError('canvas-report.unknown-input', `${path} is not a directory, a .zip or a .csv file`, { file: path },
     'Pass the provisioning report as downloaded (.zip or .csv) or a directory holding its CSV files.');
 }
 
-function loadDirectory(dir: string): SourceFile[] {
+function loadDirectory(dir: string, limits: InputLimits): SourceFile[] {
   // Sorted, so warnings come out in the same order on every file system.
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const files: SourceFile[] = [];
   for (const entry of entries) {
-    if (!entry.isFile() || !isReportCandidate(entry.name)) continue;
+    if (!isReportCandidate(entry.name) || UNUSED_CANVAS_FILES.has(entry.name.toLowerCase())) continue;
+    // Any other *.csv is read, so a FIFO, a device, a broken link or a folder by that name is refused
+    // here, before anything opens it (skipping it would plan as if Canvas had none of that entity).
     const path = join(dir, entry.name);
-    files.push(fileSource(entry.name, path, statSync(path).size));
+    files.push(fileSource(entry.name, path, checkedFileSize(path, path, limits), limits));
   }
   return files;
 }
@@ -239,19 +241,18 @@ function loadDirectory(dir: string): SourceFile[] {
  * enrollments a plan changes, so kept as bytes (util/kept-values.ts).
  */
 const KEPT_COLUMNS = ['canvas_enrollment_id'];
-const KEEPING = { keep: KEPT_COLUMNS };
 
-function fileSource(name: string, path: string, size: number): SourceFile {
-  return { name, display: path, parse: () => parseCsvFileColumns(path, path, KEEPING), job: { path, label: path, size, keep: KEPT_COLUMNS } };
+function fileSource(name: string, path: string, size: number, limits: InputLimits): SourceFile {
+  return { name, display: path, parse: () => parseCsvFileColumns(path, path, { keep: KEPT_COLUMNS, limits }), job: { path, label: path, size, keep: KEPT_COLUMNS, limits } };
 }
 
 /**
  * The zip's CSV entries; each is inflated when its turn comes (the listing inflates nothing).
  * `onDisk` is the zip's path when it has one (the parse thread reads it from there).
  */
-function loadZip(path: string, bytes: Uint8Array, onDisk: string | null): SourceFile[] {
+function loadZip(path: string, bytes: Uint8Array, onDisk: string | null, limits: InputLimits): SourceFile[] {
   const badZip = { code: 'canvas-report.bad-zip', message: `${path} is not a readable zip`, hint: 'Download the report again; the archive looks truncated or corrupt.' };
-  const zip = openLazyZip(bytes, (err) => new DataError(badZip.code, `${badZip.message}: ${err.message}`, { file: path }, badZip.hint, { cause: err }));
+  const zip = openLazyZip(bytes, (err) => new DataError(badZip.code, `${badZip.message}: ${err.message}`, { file: path }, badZip.hint, { cause: err }), { label: path, limits });
   const names = zip.entries.filter(isZipCandidate).sort();
   const folders = new Set(names.map((n) => posix.dirname(n)));
   if (folders.size > 1) {
@@ -260,8 +261,8 @@ function loadZip(path: string, bytes: Uint8Array, onDisk: string | null): Source
   }
   return names.map((n) => {
     const display = `${path}/${n}`;
-    const job = onDisk === null ? null : { path: onDisk, entry: n, label: display, badZip, size: bytes.byteLength / names.length, keep: KEPT_COLUMNS };
-    return { name: posix.basename(n), display, parse: () => parseCsvBytesColumns(zip.read(n), display, KEEPING), job };
+    const job = onDisk === null ? null : { path: onDisk, entry: n, label: display, badZip, size: bytes.byteLength / names.length, keep: KEPT_COLUMNS, limits };
+    return { name: posix.basename(n), display, parse: () => parseCsvBytesColumns(zip.read(n), display, { keep: KEPT_COLUMNS, limits }), job };
   });
 }
 
