@@ -91,5 +91,5 @@ export function requireRegularFile(path: string, label: string, refuse: (code: s
     : info.kind === 'missing'
       ? 'Check the path.'
       : 'Replace it with the regular file it should be (rosterops never reads pipes, devices or sockets, and follows only symbolic links that end at a file).';
-  throw refuse(`input.${info.kind === 'missing' ? 'not-found' : 'not-a-file'}`, `${label} is ${describeKind(info.kind)}${info.reason ? ` (${info.reason})` : ''}`, hint);
+  throw refuse(`input.${info.kind === 'missing' ? 'not-found' : 'not-a-file'}`, `cannot read ${label}: it is ${describeKind(info.kind)}${info.reason ? ` (${info.reason})` : ''}`, hint);
 }
