@@ -91,6 +91,8 @@ function verdictOf(c: BadInput, o: Outcome): Verdict {
 const cases = allBadInputs();
 const counts = { located: 0, clear: 0, internal: 0, hangs: 0, written: 0, accepted: 0, wrong: 0, printedSecrets: 0, threadMismatch: 0 };
 const failures: string[] = [];
+/** Every case's first line of output, written beside the counts for a reader to judge the messages. */
+const transcript: string[] = [];
 
 async function runCase(c: BadInput, index: number): Promise<void> {
   const ws = copyWorkspace(base, join(root, `case-${index}`));
@@ -108,6 +110,7 @@ async function runCase(c: BadInput, index: number): Promise<void> {
     mismatch = second.stderr !== first.stderr || second.code !== first.code || (c.expect === 'error' && existsSync(out));
   }
   const leaked = c.secret !== undefined && (first.stderr.includes(c.secret) || first.stdout.includes(c.secret));
+  transcript.push(`[${c.family}] ${c.name} → exit ${first.code}: ${first.stderr.split('\n').find((l) => l.trim() !== '') ?? ''}`);
   if (verdict === 'located') counts.located++;
   else if (verdict === 'clear') counts.clear++;
   else if (verdict === 'internal') counts.internal++;
@@ -144,7 +147,7 @@ describe('the bad-input corpus through the CLI', () => {
     const report = `bad-input corpus: ${total} cases: located ${counts.located}, clear-but-unlocated ${counts.clear}, accepted (valid variants) ${counts.accepted}, `
       + `internal ${counts.internal}, hangs ${counts.hangs}, files written ${counts.written}, cells printed ${counts.printedSecrets}, parse-thread differences ${counts.threadMismatch}, wrong ${counts.wrong}`;
     console.log(report);
-    writeFileSync(join(tmpdir(), 'rosterops-bad-input-corpus.txt'), `${report}\n${failures.join('\n')}\n`);
+    writeFileSync(join(tmpdir(), 'rosterops-bad-input-corpus.txt'), `${report}\n${failures.join('\n')}\n\n${transcript.join('\n')}\n`);
     expect(failures, failures.join('\n')).toEqual([]);
     expect(counts.internal).toBe(0);
     expect(counts.hangs).toBe(0);
