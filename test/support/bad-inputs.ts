@@ -270,6 +270,8 @@ function canvasValueCases(): BadInput[] {
     ...statuses.map(([file, column]) => v(file, 'a status Canvas does not write', (p) => setCell(p, 1, column, 'archived'))),
     ...ids.map(([file, column]) => v(file, `a ${column} that is not a number`, (p) => setCell(p, 1, column, 'abc-12'))),
     ...CANVAS_FILES.filter((f) => f !== 'enrollments.csv').map((file) => v(file, 'its first row repeated', (p) => appendLine(p, read(p).split('\n')[1]!.replace(/^\d+/, '999')))),
+    v('enrollments.csv', 'a status named constructor', (p) => setCell(p, 1, 'status', 'constructor')),
+    v('users.csv', 'a status named __proto__', (p) => setCell(p, 1, 'status', '__proto__')),
     v('users.csv', 'one canvas_user_id with two different people', (p) => setCell(p, 3, 'canvas_user_id', '101')),
     v('users.csv', 'one login listed twice (in another case)', (p) => setCell(p, 3, 'login_id', 'ANA.DIAZ')),
     v('users.csv', 'an empty login_id', (p) => setCell(p, 1, 'login_id', '')),
