@@ -4,7 +4,7 @@
  * district's 100 MB enrollments.csv is ever held.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { DataError } from '../errors.js';
 import { parseCsv, parseCsvColumns, type ColumnOptions, type CsvColumns, type CsvTable, type StreamedInput } from './csv.js';
 import { sha256Hex } from './canonical.js';
@@ -86,8 +86,14 @@ class HashingFile implements StreamedInput {
 
   constructor(private readonly path: string, label: string, limits: InputLimits) {
     checkedFileSize(path, label, limits);
-    this.fd = readable(label, () => openSync(path, 'r'));
-    this.size = fstatSync(this.fd).size;
+    // Non-blocking, and checked again once open: a file swapped for a FIFO since the check must not block the open.
+    this.fd = readable(label, () => openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
+    const stats = fstatSync(this.fd);
+    if (!stats.isFile()) {
+      closeSync(this.fd);
+      throw new DataError('input.not-a-file', `cannot read ${label}: it is no longer a regular file`, { file: label }, 'Something replaced the file while rosterops was reading the export; run again.');
+    }
+    this.size = stats.size;
   }
 
   read(into: Uint8Array, offset: number, length: number): number {
