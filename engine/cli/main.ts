@@ -7,8 +7,9 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { activeApply, ApplyExit, ApplyIncompleteError, sentReport } from '../apply/apply-state.js';
-import { ExitCode, formatDiagnostic, InternalError, RosteropsError } from '../errors.js';
+import { ConfigError, ExitCode, formatDiagnostic, InternalError, RosteropsError } from '../errors.js';
 import { isValidEnvironment } from '../render/comment-marker.js';
+import { CANVAS_URL_HINT, canvasUrlProblem, shownCanvasUrl } from '../util/canvas-url.js';
 import { registerSecret } from '../util/redact.js';
 // Commands that talk to GitHub, git or a Canvas emulator are loaded when used: `plan` and
 // `validate` (the commands run most, on every pull request) do not pay for octokit and simple-git.
@@ -39,6 +40,17 @@ function environmentName(value: string): string {
   return value;
 }
 
+/**
+ * --canvas-url: refused at once when it cannot be a Canvas root URL (no request, no retry). A
+ * ConfigError rather than commander's InvalidArgumentError, whose message repeats the value, which
+ * may carry a password.
+ */
+function canvasUrl(value: string): string {
+  const problem = canvasUrlProblem(value);
+  if (problem !== null) throw new ConfigError('cli.invalid-canvas-url', `--canvas-url ${shownCanvasUrl(value)} cannot be a Canvas URL: ${problem}`, { field: '--canvas-url' }, CANVAS_URL_HINT);
+  return value;
+}
+
 const formatOption = (formats = ['text', 'json']) => new Option('--format <format>', 'output format').choices(formats).default('text');
 
 export function buildProgram(output: Output, setExitCode: (code: number) => void): Command {
@@ -55,7 +67,7 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .option('--config <dir>', 'policy directory', 'policies')
     .option('--sis <path>', 'OneRoster export (directory or .zip), overriding sources.sis.path')
     .option('--canvas-snapshot <path>', 'Canvas provisioning report (directory or .zip), overriding sources.canvas.snapshot')
-    .option('--canvas-url <url>', 'read Canvas live from this URL (token from sources.canvas.tokenEnv, default CANVAS_TOKEN)')
+    .option('--canvas-url <url>', 'read Canvas live from this URL (token from sources.canvas.tokenEnv, default CANVAS_TOKEN)', canvasUrl)
     .addOption(formatOption())
     .option('--out <file>', 'write the plan file (JSON) here')
     .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 for changes within guards, 3 for changes that need approval or are blocked')
@@ -71,12 +83,12 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .requiredOption('--plan <file>', 'plan file written by `plan --out`')
     .option('--config <dir>', 'policy directory', 'policies')
     .option('--sis <path>', 'OneRoster export, overriding sources.sis.path')
-    .option('--canvas-url <url>', 'Canvas URL, overriding sources.canvas.url')
+    .option('--canvas-url <url>', 'Canvas URL, overriding sources.canvas.url', canvasUrl)
     .option('--allow-needs-approval', 'apply a plan whose verdict is needs-approval (logged in the apply record)')
     .option('--github', 'accept approving reviews on GitHub bound to the planId (pull requests of --sha / GITHUB_SHA, or --pr)')
     .option('--pr <number>', 'pull request whose reviews approve the plan', positiveInt)
     .option('--sha <commit>', 'commit whose pull requests are searched for approvals (default: GITHUB_SHA)')
-    .option('--environment <name>', 'environment of the plan comment and approval records', 'production')
+    .option('--environment <name>', 'environment of the plan comment and approval records', environmentName, 'production')
     .option('--record <file>', 'where to write the apply record (default: apply-record.json beside the plan)')
     .option('--verbose', 'print every warning')
     .action((opts: ApplyFlags) => run(async () => {
@@ -98,8 +110,8 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .description('nightly: plan against live Canvas; apply within guards, else open an approval pull request')
     .option('--config <dir>', 'policy directory', 'policies')
     .option('--sis <path>', 'OneRoster export, overriding sources.sis.path')
-    .option('--canvas-url <url>', 'Canvas URL, overriding sources.canvas.url')
-    .option('--environment <name>', 'environment (approval records and comments are per environment)', 'production')
+    .option('--canvas-url <url>', 'Canvas URL, overriding sources.canvas.url', canvasUrl)
+    .option('--environment <name>', 'environment (approval records and comments are per environment)', environmentName, 'production')
     .option('--base <branch>', 'branch the approval pull request targets', 'main')
     .option('--remote <name>', 'git remote the approval branch is pushed to', 'origin')
     .option('--record <file>', 'where to write the apply record', 'apply-record.json')

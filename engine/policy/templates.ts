@@ -91,11 +91,13 @@ export const helpers = {
 const hb = Handlebars.create();
 for (const name of ['log', 'lookup', 'with', 'each', 'blockHelperMissing', 'helperMissing']) hb.unregisterHelper(name);
 hb.unregisterDecorator('inline');
+// checkTemplate refuses unknown helpers and blocks before a formula is compiled; these are the
+// last line, and a formula is the user's, so they are configuration errors, not bugs.
 hb.registerHelper('helperMissing', () => {
-  throw new Error('rosterops formulas may only use the helpers ' + TEMPLATE_HELPERS.join(', '));
+  throw new ConfigError('template.unknown-helper', 'rosterops formulas may only use the helpers ' + TEMPLATE_HELPERS.join(', '), {}, 'check the formulas in identifiers.yaml with `rosterops validate`');
 });
 hb.registerHelper('blockHelperMissing', () => {
-  throw new Error('rosterops formulas may only use the blocks #if and #unless');
+  throw new ConfigError('template.forbidden', 'rosterops formulas may only use the blocks #if and #unless', {}, 'check the formulas in identifiers.yaml with `rosterops validate`');
 });
 hb.registerHelper('lower', (...a: unknown[]) => helpers.lower(...(args(a) as [unknown])));
 hb.registerHelper('upper', (...a: unknown[]) => helpers.upper(...(args(a) as [unknown])));

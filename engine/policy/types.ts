@@ -5,6 +5,7 @@
  * comment says otherwise.
  */
 import type { EnrollmentType } from '../model/canvas.js';
+import type { InputLimits } from '../util/limits.js';
 
 /** Where a value was written, for messages: `policies/rules.yaml:12:5`. */
 export interface PolicySource {
@@ -222,6 +223,8 @@ export interface Config {
   /** Show names and emails unmasked in pull-request comments (private repositories only). */
   showPersonalData: boolean;
   apply: ApplySettings;
+  /** Caps on the inputs read (`limits:`, util/limits.ts); the defaults when absent. */
+  limits?: InputLimits;
 }
 
 export interface ApplySettings {

@@ -9,6 +9,7 @@
  * reports any error, in the same words and order.
  */
 import type { CanvasState } from '../model/canvas.js';
+import { DEFAULT_LIMITS, type InputLimits } from '../util/limits.js';
 import { ParseThread, parseThreadWanted } from '../util/parse-thread.js';
 import { listCanvasReport } from './canvas-report.js';
 import { openPackage, type RosterPackage } from './oneroster/files.js';
@@ -22,9 +23,9 @@ export interface BackgroundReading {
   stop(): void;
 }
 
-export function startBackgroundParse(sisPath: string, snapshot: string): BackgroundReading {
-  const canvas = listCanvasReport(snapshot);
-  const pkg = listedExport(sisPath);
+export function startBackgroundParse(sisPath: string, snapshot: string, limits: InputLimits = DEFAULT_LIMITS): BackgroundReading {
+  const canvas = listCanvasReport(snapshot, limits);
+  const pkg = listedExport(sisPath, limits);
   const sisJob = pkg?.loaded.get('enrollments.csv')?.job ?? null;
   const jobs = [...(sisJob ? [sisJob] : []), ...(canvas.jobs ?? [])];
   const thread = jobs.length > 0 && parseThreadWanted(jobs.reduce((sum, j) => sum + j.size, 0)) ? ParseThread.start(jobs) : null;
@@ -42,9 +43,9 @@ export function startBackgroundParse(sisPath: string, snapshot: string): Backgro
 }
 
 /** The export listed, or null when it cannot be (readOneRoster then lists it and reports why). */
-function listedExport(path: string): RosterPackage | null {
+function listedExport(path: string, limits: InputLimits): RosterPackage | null {
   try {
-    return openPackage(path, undefined);
+    return openPackage(path, undefined, limits);
   } catch {
     return null;
   }

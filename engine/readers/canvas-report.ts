@@ -9,7 +9,7 @@
  * value, and no per-row allocation beyond the record itself. Enrollments stay columns (records are
  * made on demand: model/enrollment-columns.ts).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { PROVISIONING_COLUMNS, TERM_OVERRIDE_COLUMNS, TERM_OVERRIDES_FILE, type ProvisioningEntity } from '../canvas/columns.js';
 import { DataError, fromDiagnostics, type Diagnostic, type Location } from '../errors.js';
@@ -20,9 +20,11 @@ import type {
 import { BY_HAND, BY_SIS, withEnrollmentColumns, type CodedColumn, type EnrollmentColumns } from '../model/enrollment-columns.js';
 import { cellText, rowNumberOf, type CsvColumn, type CsvColumns } from '../util/csv.js';
 import { toUtcInstant } from '../util/dates.js';
-import { earlierRowsOfRepeatedIds } from '../util/repeats.js';
+import { earlierRowsOfRepeatedIds, earlierRowsOfRepeats } from '../util/repeats.js';
 import { openLazyZip } from '../util/lazy-zip.js';
-import { fileDigestOf, parseCsvBytesColumns, parseCsvFileColumns, type ParsedFile } from '../util/csv-file.js';
+import { checkedFileSize, fileDigestOf, parseCsvBytesColumns, parseCsvFileColumns, readZipFile, type ParsedFile } from '../util/csv-file.js';
+import { DEFAULT_LIMITS, type InputLimits } from '../util/limits.js';
+import { describeKind, examinePath } from '../util/regular-file.js';
 import { digestOfFiles, type FileDigest } from '../util/digest.js';
 import type { ParseJob } from '../util/parse-job.js';
 import type { TakenTable } from '../util/parse-thread.js';
@@ -70,14 +72,27 @@ const KNOWN_COLUMNS: Readonly<Record<ReportEntity, ReadonlySet<string>>> = {
 /** Other entity files a Canvas report may contain; rosterops does not use them, so they are skipped quietly. */
 const UNUSED_CANVAS_FILES = new Set(['groups.csv', 'group_membership.csv', 'group_categories.csv', 'xlist.csv', 'user_observers.csv', 'admins.csv']);
 
+/**
+ * The statuses each file can hold, in either report shape (canvas-sis.md §4.3: provisioning writes
+ * `concluded` where sis_export writes `completed`; `invited` stands for creation_pending too).
+ */
+const KNOWN_STATUSES: Readonly<Record<ProvisioningEntity, ReadonlySet<string>>> = {
+  users: new Set(['active', 'suspended', 'deleted']),
+  accounts: new Set(['active', 'deleted']),
+  terms: new Set(['active', 'deleted']),
+  courses: new Set(['unpublished', 'active', 'concluded', 'completed', 'deleted']),
+  sections: new Set(['active', 'deleted']),
+  enrollments: new Set(['active', 'invited', 'concluded', 'completed', 'inactive', 'deleted', 'rejected']),
+};
+
 /** Enough located problems to fix a file in one pass without flooding the terminal. */
 const MAX_ERRORS = 100;
 
 const RUN_PROVISIONING_HINT =
   'run the Provisioning report in Canvas (Admin > Settings > Reports > Provisioning, or POST /api/v1/accounts/:account_id/reports/provisioning_csv)';
 
-export async function readCanvasReport(path: string): Promise<CanvasState> {
-  return stateOf(loadSourceFiles(path), path);
+export async function readCanvasReport(path: string, limits: InputLimits = DEFAULT_LIMITS): Promise<CanvasState> {
+  return stateOf(loadSourceFiles(path, limits), path);
 }
 
 /**
@@ -95,12 +110,12 @@ export interface ListedCanvasReport {
   readParsed(parsed: readonly TakenTable[]): Promise<CanvasState>;
 }
 
-export function listCanvasReport(path: string): ListedCanvasReport {
+export function listCanvasReport(path: string, limits: InputLimits = DEFAULT_LIMITS): ListedCanvasReport {
   let loaded: { sources: SourceFile[]; singleCsv: boolean };
   try {
-    loaded = loadSourceFiles(path);
+    loaded = loadSourceFiles(path, limits);
   } catch {
-    return { jobs: null, readHere: () => readCanvasReport(path), readParsed: () => readCanvasReport(path) };
+    return { jobs: null, readHere: () => readCanvasReport(path, limits), readParsed: () => readCanvasReport(path, limits) };
   }
   const wanted = loaded.sources.filter((s) => !UNUSED_CANVAS_FILES.has(s.name.toLowerCase()));
   const jobs = wanted.flatMap((s) => (s.job ? [s.job] : []));
@@ -132,10 +147,10 @@ function parsedReaderOf(listed: Omit<SourceFile, 'parse'>[], singleCsv: boolean,
  * A report already in memory, as the Reports API delivers it (`fileName` says whether it is the
  * usual .zip or a single entity's .csv); `origin` names it in messages.
  */
-export function readCanvasReportBytes(bytes: Uint8Array, fileName: string, origin: string): CanvasState {
+export function readCanvasReportBytes(bytes: Uint8Array, fileName: string, origin: string, limits: InputLimits = DEFAULT_LIMITS): CanvasState {
   const loaded = fileName.toLowerCase().endsWith('.csv')
-    ? { sources: [{ name: fileName, display: origin, parse: () => parseCsvBytesColumns(bytes, origin, KEEPING), job: null }], singleCsv: true }
-    : { sources: loadZip(origin, bytes, null), singleCsv: false };
+    ? { sources: [{ name: fileName, display: origin, parse: () => parseCsvBytesColumns(bytes, origin, { keep: KEPT_COLUMNS, limits }), job: null }], singleCsv: true }
+    : { sources: loadZip(origin, bytes, null, limits), singleCsv: false };
   return stateOf(loaded, origin);
 }
 
@@ -206,30 +221,30 @@ interface SourceFile {
   job: (ParseJob & { size: number }) | null;
 }
 
-function loadSourceFiles(path: string): { sources: SourceFile[]; singleCsv: boolean } {
-  let info;
-  try {
-    info = statSync(path);
-  } catch (err) {
-    throw new DataError('canvas-report.not-found', `cannot read the Canvas report ${path}: ${(err as Error).message}`, { file: path },
-      'Pass the provisioning report as downloaded (.zip or .csv) or a directory holding its CSV files.', { cause: err });
+function loadSourceFiles(path: string, limits: InputLimits): { sources: SourceFile[]; singleCsv: boolean } {
+  const info = examinePath(path);
+  if (info.kind === 'directory') return { sources: loadDirectory(path, limits), singleCsv: false };
+  if (info.kind !== 'file') {
+    throw new DataError(info.kind === 'missing' ? 'canvas-report.not-found' : 'canvas-report.not-a-file', `cannot read the Canvas report ${path}: it is ${describeKind(info.kind)}`, { file: path },
+      'Pass the provisioning report as downloaded (.zip or .csv) or a directory holding its CSV files.');
   }
-  if (info.isDirectory()) return { sources: loadDirectory(path), singleCsv: false };
   const lower = path.toLowerCase();
-  if (lower.endsWith('.zip')) return { sources: loadZip(path, readFileSync(path), path), singleCsv: false };
-  if (lower.endsWith('.csv')) return { sources: [fileSource(basename(path), path, info.size)], singleCsv: true };
+  if (lower.endsWith('.zip')) return { sources: loadZip(path, readZipFile(path, path, limits), path, limits), singleCsv: false };
+  if (lower.endsWith('.csv')) return { sources: [fileSource(basename(path), path, checkedFileSize(path, path, limits), limits)], singleCsv: true };
   throw new DataError('canvas-report.unknown-input', `${path} is not a directory, a .zip or a .csv file`, { file: path },
     'Pass the provisioning report as downloaded (.zip or .csv) or a directory holding its CSV files.');
 }
 
-function loadDirectory(dir: string): SourceFile[] {
+function loadDirectory(dir: string, limits: InputLimits): SourceFile[] {
   // Sorted, so warnings come out in the same order on every file system.
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const files: SourceFile[] = [];
   for (const entry of entries) {
-    if (!entry.isFile() || !isReportCandidate(entry.name)) continue;
+    if (!isReportCandidate(entry.name) || UNUSED_CANVAS_FILES.has(entry.name.toLowerCase())) continue;
+    // Any other *.csv is read, so a FIFO, a device, a broken link or a folder by that name is refused
+    // here, before anything opens it (skipping it would plan as if Canvas had none of that entity).
     const path = join(dir, entry.name);
-    files.push(fileSource(entry.name, path, statSync(path).size));
+    files.push(fileSource(entry.name, path, checkedFileSize(path, path, limits), limits));
   }
   return files;
 }
@@ -239,19 +254,18 @@ function loadDirectory(dir: string): SourceFile[] {
  * enrollments a plan changes, so kept as bytes (util/kept-values.ts).
  */
 const KEPT_COLUMNS = ['canvas_enrollment_id'];
-const KEEPING = { keep: KEPT_COLUMNS };
 
-function fileSource(name: string, path: string, size: number): SourceFile {
-  return { name, display: path, parse: () => parseCsvFileColumns(path, path, KEEPING), job: { path, label: path, size, keep: KEPT_COLUMNS } };
+function fileSource(name: string, path: string, size: number, limits: InputLimits): SourceFile {
+  return { name, display: path, parse: () => parseCsvFileColumns(path, path, { keep: KEPT_COLUMNS, limits }), job: { path, label: path, size, keep: KEPT_COLUMNS, limits } };
 }
 
 /**
  * The zip's CSV entries; each is inflated when its turn comes (the listing inflates nothing).
  * `onDisk` is the zip's path when it has one (the parse thread reads it from there).
  */
-function loadZip(path: string, bytes: Uint8Array, onDisk: string | null): SourceFile[] {
+function loadZip(path: string, bytes: Uint8Array, onDisk: string | null, limits: InputLimits): SourceFile[] {
   const badZip = { code: 'canvas-report.bad-zip', message: `${path} is not a readable zip`, hint: 'Download the report again; the archive looks truncated or corrupt.' };
-  const zip = openLazyZip(bytes, (err) => new DataError(badZip.code, `${badZip.message}: ${err.message}`, { file: path }, badZip.hint, { cause: err }));
+  const zip = openLazyZip(bytes, (err) => new DataError(badZip.code, `${badZip.message}: ${err.message}`, { file: path }, badZip.hint, { cause: err }), { label: path, limits });
   const names = zip.entries.filter(isZipCandidate).sort();
   const folders = new Set(names.map((n) => posix.dirname(n)));
   if (folders.size > 1) {
@@ -260,8 +274,8 @@ function loadZip(path: string, bytes: Uint8Array, onDisk: string | null): Source
   }
   return names.map((n) => {
     const display = `${path}/${n}`;
-    const job = onDisk === null ? null : { path: onDisk, entry: n, label: display, badZip, size: bytes.byteLength / names.length, keep: KEPT_COLUMNS };
-    return { name: posix.basename(n), display, parse: () => parseCsvBytesColumns(zip.read(n), display, KEEPING), job };
+    const job = onDisk === null ? null : { path: onDisk, entry: n, label: display, badZip, size: bytes.byteLength / names.length, keep: KEPT_COLUMNS, limits };
+    return { name: posix.basename(n), display, parse: () => parseCsvBytesColumns(zip.read(n), display, { keep: KEPT_COLUMNS, limits }), job };
   });
 }
 
@@ -378,6 +392,29 @@ function textOf(column: CsvColumn | null, r: number): Cell {
   return code === 0 ? null : cellText(column, code);
 }
 
+/** Codes of a column's values that are not whole numbers (code 0, the empty cell, is left to the column's own rules). */
+function nonNumericCodes(column: CsvColumn): Set<number> {
+  const bad = new Set<number>();
+  const kept = column.kept;
+  if (kept) {
+    for (let code = 1; code < kept.count; code++) {
+      const start = kept.ends[code - 1]!;
+      const end = kept.ends[code]!;
+      for (let k = start; k < end; k++) {
+        const b = kept.bytes[k]!;
+        if (b < 0x30 || b > 0x39) {
+          bad.add(code);
+          break;
+        }
+      }
+    }
+    return bad;
+  }
+  const values = column.values;
+  for (let code = 1; code < values.length; code++) if (!/^\d+$/.test(values[code]!)) bad.add(code);
+  return bad;
+}
+
 class FileCells {
   private readonly indexByName = new Map<string, number>();
   private readonly columns: CsvColumn[];
@@ -451,7 +488,42 @@ class FileCells {
     if (code === 0) return this.required(rowIndex, i); // reports the empty cell
     let byCode = this.statuses.get(i);
     if (!byCode) this.statuses.set(i, (byCode = []));
-    return (byCode[code] ??= column.values[code]!.trim().toLowerCase());
+    let status = byCode[code];
+    if (status === undefined) {
+      status = byCode[code] = column.values[code]!.trim().toLowerCase();
+      this.checkStatus(status, rowIndex, i); // once per distinct value, at its first row
+    }
+    return status;
+  }
+
+  /** An unknown status is reported at the first row holding it. */
+  checkStatus(status: string, rowIndex: number, i: number): void {
+    const entity = this.file.entity;
+    if (entity === 'term_overrides' || status === '' || KNOWN_STATUSES[entity].has(status)) return;
+    this.problems.error('canvas-report.unknown-status', `${this.columnName(i)} ${JSON.stringify(status)} is not a status Canvas writes in ${canonicalName(entity)} (${[...KNOWN_STATUSES[entity]].join(', ')})`,
+      this.at(rowIndex, i), 'The report file has been edited, or comes from another tool; use the report as Canvas wrote it.');
+  }
+
+  /**
+   * Every Canvas id column (canvas_user_id, canvas_course_id, …) holds whole numbers: Canvas ids
+   * are integers, and a plan addresses records by them. Checked per distinct value; a bad one is
+   * reported at its first row.
+   */
+  checkCanvasIds(): void {
+    const header = this.file.table.header;
+    for (let i = 0; i < header.length; i++) {
+      const name = header[i]!.toLowerCase();
+      if (!/^canvas_[a-z_]*id$/.test(name)) continue;
+      const column = this.columns[i]!;
+      const bad = nonNumericCodes(column);
+      if (bad.size === 0) continue;
+      for (let r = 0; r < column.codes.length && r < this.file.table.rowCount; r++) {
+        if (!bad.has(column.codes[r]!)) continue;
+        this.problems.error('canvas-report.bad-canvas-id', `${name} must be a Canvas id (a whole number), not ${JSON.stringify(cellText(column, column.codes[r]!))}`, this.at(r, i),
+          'Canvas ids are whole numbers; the report file has been edited or damaged. Use the report as Canvas wrote it.');
+        break;
+      }
+    }
   }
 
   date(rowIndex: number, i: number): Cell {
@@ -527,7 +599,7 @@ class FileCells {
     return rowNumberOf(this.file.table, rowIndex);
   }
 
-  private columnName(i: number): string {
+  columnName(i: number): string {
     return this.file.table.header[i]!.toLowerCase();
   }
 }
@@ -570,6 +642,7 @@ function repeatedIds(cells: FileCells, index: number): Int32Array | null {
 function convertFile(file: ReportFile, state: CanvasState, problems: Problems): void {
   const cells = new FileCells(file, problems);
   if (!cells.checkRequired(file.entity)) return;
+  cells.checkCanvasIds();
   switch (file.entity) {
     case 'users': state.users = readUsers(cells, problems); break;
     case 'accounts': state.accounts = readAccounts(cells, problems); break;
@@ -588,6 +661,7 @@ function readUsers(cells: FileCells, problems: Problems): UserRecord[] {
   const out: UserRecord[] = new Array(count);
   // One Canvas user may have several logins (rows); only a login's SIS id must be unique.
   const repeated = repeatedIds(cells, c.user_id);
+  checkLoginsOfOneUser(cells, problems, c);
   for (let r = 0; r < count; r++) {
     const userId = cells.text(r, c.user_id);
     if (repeated !== null && repeated[r] !== -1) {
@@ -610,6 +684,55 @@ function readUsers(cells: FileCells, problems: Problems): UserRecord[] {
     };
   }
   return out;
+}
+
+/**
+ * users.csv lists one row per login, so a user with two logins has two rows with one
+ * canvas_user_id (DESIGN.md "Planner semantics"). Such rows share what belongs to the user, not
+ * the login: the names (first_name and last_name are split from sortable_name, canvas-sis.md §4.3).
+ * (The e-mail is the user's first channel too, but a report can show it on one login's row only,
+ * so it is not compared.) Two rows of one canvas_user_id whose names differ
+ * are two different people under one id, and the same login (login_id, ignoring case, under the
+ * same authentication provider) on two rows is one login listed twice: either way the file has
+ * been edited or concatenated, and the plan would match people wrongly.
+ */
+const USER_LEVEL_COLUMNS = ['full_name', 'sortable_name', 'short_name', 'first_name', 'last_name'] as const;
+
+function checkLoginsOfOneUser(cells: FileCells, problems: Problems, c: Record<(typeof PROVISIONING_COLUMNS.users)[number], number>): void {
+  const count = cells.table.rowCount;
+  const canvasId = cells.column(c.canvas_user_id)!;
+  if (!canvasId.kept) {
+    const codes = canvasId.codes;
+    const earlier = earlierRowsOfRepeats(Uint32Array.from(codes.subarray(0, count)), (r) => codes[r] === 0, (a, b) => codes[a] === codes[b]);
+    for (let r = 0; earlier !== null && r < count; r++) {
+      const first = earlier[r]!;
+      if (first === -1) continue;
+      const differing = USER_LEVEL_COLUMNS.find((name) => c[name] >= 0 && cells.text(first, c[name]) !== cells.text(r, c[name]));
+      if (differing === undefined) continue;
+      problems.error('canvas-report.conflicting-user', `canvas_user_id ${cellText(canvasId, codes[r]!)} is on rows ${cells.lineOf(first)} and ${cells.lineOf(r)} with different ${differing}: one Canvas user's logins share their names`,
+        cells.at(r, c.canvas_user_id), 'The report file has been edited or two reports were joined; use the report as Canvas wrote it.');
+    }
+  }
+  const login = cells.column(c.login_id)!;
+  if (login.kept) return;
+  // Codes of equal logins ignoring case, made equal: one lower-casing per distinct login.
+  const canonical = new Map<string, number>();
+  const sameLogin = login.values.map((v, code) => {
+    const key = v.toLowerCase();
+    const known = canonical.get(key);
+    if (known !== undefined) return known;
+    canonical.set(key, code);
+    return code;
+  });
+  const provider = cells.column(c.authentication_provider_id);
+  const keys = Uint32Array.from(login.codes.subarray(0, count), (code) => sameLogin[code]!);
+  const earlierLogin = earlierRowsOfRepeats(keys, (r) => keys[r] === 0, (a, b) => keys[a] === keys[b] && (provider === null || textOf(provider, a) === textOf(provider, b)));
+  for (let r = 0; earlierLogin !== null && r < count; r++) {
+    const first = earlierLogin[r]!;
+    if (first === -1) continue;
+    problems.error('canvas-report.duplicate-login', `login_id on row ${cells.lineOf(r)} repeats the login of row ${cells.lineOf(first)} (same login, ignoring case, same authentication provider)`,
+      cells.at(r, c.login_id), 'A login is unique in a Canvas root account; the report file has been edited or concatenated. Use the report as Canvas wrote it.');
+  }
 }
 
 /**
@@ -728,6 +851,7 @@ function readEnrollments(cells: FileCells): EnrollmentColumns {
     createdBySis[r] = cells.createdBySis(r, createdBySisColumn, addressable) ? BY_SIS : BY_HAND;
   }
   const statuses: CodedColumn = { codes: status.codes, values: status.values.map((v) => v.trim().toLowerCase()) };
+  checkStatusesOfColumn(cells, statuses, c.status);
   return {
     count, course_id: course, section_id: section, user_id: user, canvas_user_id: canvasUser, role, status: statuses, createdBySis,
     record: (r): EnrollmentRecord => {
@@ -749,6 +873,17 @@ function readEnrollments(cells: FileCells): EnrollmentColumns {
       };
     },
   };
+}
+
+/** Unknown statuses of a column read by code, each reported at its first row. */
+function checkStatusesOfColumn(cells: FileCells, statuses: CodedColumn, i: number): void {
+  const unknown = new Set<number>();
+  for (let code = 1; code < statuses.values.length; code++) unknown.add(code);
+  for (let r = 0; r < cells.table.rowCount && unknown.size > 0; r++) {
+    const code = statuses.codes[r]!;
+    if (!unknown.delete(code)) continue;
+    cells.checkStatus(statuses.values[code]!, r, i);
+  }
 }
 
 function readTermOverrides(cells: FileCells, problems: Problems): TermOverrideRecord[] {

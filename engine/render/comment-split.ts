@@ -6,6 +6,7 @@
  * close in one part and reopen, table header included, in the next. A part is never cut inside a
  * table, a `<details>` block or a line, so each part renders on its own.
  */
+import { InternalError } from '../errors.js';
 
 /** Items a list block brings along when it opens in a part that is already partly full. */
 const MIN_ITEMS_BEFORE_BREAK = 3;
@@ -51,7 +52,7 @@ export function splitIntoParts(head: string, blocks: readonly Block[], options: 
   let current: string[] = [head];
   let used = head.length;
   let fresh = false;
-  if (used > budget) throw new RangeError(`maxPartChars ${options.maxPartChars} cannot hold the verdict and summary (${head.length} characters)`);
+  if (used > budget) throw new InternalError(`maxPartChars ${options.maxPartChars} cannot hold the verdict and summary (${head.length} characters)`);
 
   const room = () => budget - used;
   const add = (text: string) => {
@@ -65,7 +66,7 @@ export function splitIntoParts(head: string, blocks: readonly Block[], options: 
     used = options.continued.length;
     fresh = true;
   };
-  const tooSmall = (what: string) => new RangeError(`maxPartChars ${options.maxPartChars} cannot hold ${what}`);
+  const tooSmall = (what: string) => new InternalError(`maxPartChars ${options.maxPartChars} cannot hold ${what}`);
 
   for (const block of blocks) {
     if (block.kind === 'atomic') {

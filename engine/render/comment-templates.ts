@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { InternalError } from '../errors.js';
 
 export interface VerdictView {
   icon: string;
@@ -95,7 +96,7 @@ function templateDirectory(): string {
     const dir = fileURLToPath(url);
     if (existsSync(join(dir, 'comment.hbs'))) return dir;
   }
-  throw new Error(`the PR comment templates are missing (looked in ${candidates.map((u) => fileURLToPath(u)).join(' and ')})`);
+  throw new InternalError(`the PR comment templates are missing (looked in ${candidates.map((u) => fileURLToPath(u)).join(' and ')})`);
 }
 
 type Compiled = { [K in TemplateName]: Handlebars.TemplateDelegate<TemplateViews[K]> };

@@ -27,8 +27,10 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
-import { DataError, type Diagnostic } from '../errors.js';
+import { DataError, InternalError, RosteropsError, type Diagnostic } from '../errors.js';
+import { checkColumns, checkRows, type CellLimits } from './csv-checks.js';
 import { KeptValues, KeptValuesBuilder } from './kept-values.js';
+import { DEFAULT_LIMITS, formatBytes } from './limits.js';
 
 export interface CsvTable {
   /** Name used in messages, e.g. `users.csv`. */
@@ -93,6 +95,8 @@ export interface ColumnOptions {
    * made into strings (ids nobody reads one by one). Plain data, so a parse job can carry it.
    */
   keep?: readonly string[];
+  /** Caps on cells and rows (util/limits.ts); the defaults when absent. Plain data, so a parse job can carry it. */
+  limits?: CellLimits;
 }
 
 /** An input read piece by piece, such as a file on disk (see util/csv-file.ts). */
@@ -117,7 +121,7 @@ export function rowNumberOf(table: { lineNumbers: Int32Array | null }, index: nu
   return table.lineNumbers ? table.lineNumbers[index]! : index + 2;
 }
 
-export function parseCsv(input: string | Uint8Array, file: string): CsvTable {
+export function parseCsv(input: string | Uint8Array, file: string, limits: CellLimits = DEFAULT_LIMITS): CsvTable {
   const source = openSource(input, file);
   const scanner = source.scanner(false);
   if (scanner) {
@@ -125,9 +129,30 @@ export function parseCsv(input: string | Uint8Array, file: string): CsvTable {
     const width = scanner.header.length;
     const cells = scanner.cells;
     while (scanner.next()) rows.push(rowOf(cells, width));
-    if (!scanner.failed) return { file, header: scanner.header, rows, lineNumbers: null, diagnostics: [] };
+    if (!scanner.failed) {
+      const table: CsvTable = { file, header: scanner.header, rows, lineNumbers: null, diagnostics: [] };
+      checkRows(table, limits, source.mayHoldNul());
+      return table;
+    }
   }
-  return robustParse(normaliseLineBreaks(source.text()), file);
+  const table = robustly(source, file);
+  checkRows(table, limits, source.mayHoldNul());
+  return table;
+}
+
+/**
+ * The robust path, which decodes the whole file into one string: a file past V8's longest
+ * string (~512 MiB) cannot take it, and is a located error rather than a crash.
+ */
+function robustly(source: Source, file: string): CsvTable {
+  try {
+    return robustParse(normaliseLineBreaks(source.text()), file);
+  } catch (err) {
+    if (err instanceof RosteropsError) throw err;
+    const size = source.size();
+    throw new DataError('csv.too-large-to-repair', `${file} (${formatBytes(size)}) is not plain one-record-per-line CSV, and is too large for the careful reader: ${(err as Error).message}`, { file },
+      'Export the file again without line breaks inside quoted cells or ragged rows, or split it; the fast reader takes files of any size, the careful one up to ~500 MB.', { cause: err });
+  }
 }
 
 export function parseCsvColumns(input: CsvInput, file: string, options: ColumnOptions = {}): CsvColumns {
@@ -144,12 +169,16 @@ export function parseCsvColumns(input: CsvInput, file: string, options: ColumnOp
         const kept = scanner.keptOf(i);
         return kept ? new KeptColumn(codes, kept) : { codes, values: scanner.valuesOf(i) };
       });
-      return { file, header: scanner.header, rowCount, columns, lineNumbers: null, diagnostics: [] };
+      const parsed: CsvColumns = { file, header: scanner.header, rowCount, columns, lineNumbers: null, diagnostics: [] };
+      checkColumns(parsed, options.limits ?? DEFAULT_LIMITS, source.mayHoldNul());
+      return parsed;
     }
   }
-  const table = robustParse(normaliseLineBreaks(source.text()), file);
+  const table = robustly(source, file);
   const columns = table.header.map((_, c) => encodeColumn(table.rows, c));
-  return { file, header: table.header, rowCount: table.rows.length, columns, lineNumbers: table.lineNumbers, diagnostics: table.diagnostics };
+  const parsed: CsvColumns = { file, header: table.header, rowCount: table.rows.length, columns, lineNumbers: table.lineNumbers, diagnostics: table.diagnostics };
+  checkColumns(parsed, options.limits ?? DEFAULT_LIMITS, source.mayHoldNul());
+  return parsed;
 }
 
 /** The first `count` codes; copied out when the room reserved for them (an estimate) was much larger. */
@@ -226,6 +255,10 @@ type NodeBuffer = Buffer & { latin1Slice(start: number, end: number): string; ut
 interface Source {
   /** The decoded text without BOM (decoded on first use). */
   text(): string;
+  /** Whether the bytes read so far (or the text, once decoded) hold a NUL: found by one memchr pass, located by util/csv-checks.ts. */
+  mayHoldNul(): boolean;
+  /** The input's size in bytes. */
+  size(): number;
   /** A fast-path scanner positioned after the header, or null when the file needs the robust path. */
   scanner(encode: boolean, keep?: readonly string[]): Scanner | null;
 }
@@ -238,34 +271,41 @@ function openSource(input: CsvInput, file: string): Source {
   if (isStreamed(input)) return openStream(input, file);
   let text: string | null = null;
   const decoded = (): string => (text ??= decodeText(input, file));
+  const nul = typeof input === 'string' ? input.includes('\u0000') : input.indexOf(0) !== -1;
+  const mayHoldNul = (): boolean => nul;
+  const size = (): number => (typeof input === 'string' ? input.length : input.byteLength);
   let raw: Uint8Array;
   if (typeof input === 'string') {
     // Text is read as its UTF-8 bytes (one code path); text that has no UTF-8 form goes the robust way.
-    if (!HAS_BUFFER_SLICES || !(input as string & { isWellFormed(): boolean }).isWellFormed()) return { text: decoded, scanner: () => null };
+    if (!HAS_BUFFER_SLICES || !(input as string & { isWellFormed(): boolean }).isWellFormed()) return { text: decoded, mayHoldNul, size, scanner: () => null };
     raw = Buffer.from(input, 'utf8');
   } else {
     raw = input;
     if (!isUtf8(raw)) decodeUtf8(raw, file); // throws the located encoding error
-    if (!HAS_BUFFER_SLICES) return { text: decoded, scanner: () => null };
+    if (!HAS_BUFFER_SLICES) return { text: decoded, mayHoldNul, size, scanner: () => null };
   }
   const bom = UTF8_BOM.every((b, i) => raw[i] === b) ? 3 : 0;
   const bytes = Buffer.from(raw.buffer, raw.byteOffset + bom, raw.byteLength - bom) as NodeBuffer;
   if (isBlankAscii(bytes)) throw emptyFile(file);
-  return { text: decoded, scanner: (encode, keep) => Scanner.open(ByteWindow.whole(bytes), 0, encode, keep) };
+  return { text: decoded, mayHoldNul, size, scanner: (encode, keep) => Scanner.open(ByteWindow.whole(bytes), 0, encode, keep) };
 }
 
 /** A streamed input: the fast path reads it window by window; the robust path reads it whole. */
 function openStream(input: StreamedInput, file: string): Source {
   let text: string | null = null;
   const decoded = (): string => (text ??= decodeText(input.whole(), file));
-  if (!HAS_BUFFER_SLICES) return { text: decoded, scanner: () => null };
-  let opened = false;
+  let scanned: ByteWindow | null = null;
+  // Once the robust path has the whole text, it is what was read; until then, the windows scanned.
+  const mayHoldNul = (): boolean => (text !== null ? text.includes('\u0000') : scanned?.sawNul ?? false);
+  const size = (): number => input.size;
+  if (!HAS_BUFFER_SLICES) return { text: decoded, mayHoldNul, size, scanner: () => null };
   return {
     text: decoded,
+    mayHoldNul,
+    size,
     scanner: (encode, keep) => {
-      if (opened) throw new Error('a streamed CSV input is scanned once');
-      opened = true;
-      const window = ByteWindow.stream(input, file);
+      if (scanned !== null) throw new InternalError('a streamed CSV input is scanned once');
+      const window = (scanned = ByteWindow.stream(input, file));
       const bom = UTF8_BOM.every((b, i) => window.bytes[i] === b) ? 3 : 0;
       if (window.eof && isBlankAscii(window.bytes.subarray(bom))) throw emptyFile(file);
       return Scanner.open(window, bom, encode, keep);
@@ -289,6 +329,8 @@ class ByteWindow {
   private filled = 0;
   /** Bytes given to the scanner so far, for estimates. */
   consumed = 0;
+  /** Whether any byte read so far is a NUL (a streamed input is looked at window by window). */
+  sawNul = false;
 
   private constructor(private readonly input: StreamedInput | null, private readonly file: string, private buffer: NodeBuffer) {
     this.bytes = buffer;
@@ -344,6 +386,8 @@ class ByteWindow {
       }
       filled += n;
     }
+    // The new bytes only (the carried ones were looked at last time): one memchr pass.
+    if (!this.sawNul && buffer.subarray(carried, filled).indexOf(0) !== -1) this.sawNul = true;
     this.filled = filled;
     this.bytes = buffer.subarray(0, filled) as NodeBuffer;
     this.lastLine = this.bytes.lastIndexOf(LF);

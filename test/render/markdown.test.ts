@@ -87,7 +87,7 @@ describe('splitIntoParts', () => {
   it('replaces an item too long for any part, and refuses a limit that cannot hold the summary', () => {
     const parts = splitIntoParts('HEAD\n', [list(['| short |\n', `| ${'y'.repeat(500)} |\n`])], { maxPartChars: 200, marker, continued: 'MORE\n' });
     expect(parts.join('')).toContain('| too long |');
-    expect(() => splitIntoParts('H'.repeat(300), [], { maxPartChars: 200, marker, continued: '' })).toThrow(RangeError);
+    expect(() => splitIntoParts('H'.repeat(300), [], { maxPartChars: 200, marker, continued: '' })).toThrow(InternalError);
   });
 });
 

@@ -148,7 +148,11 @@ const canvasState: fc.Arbitrary<CanvasState> = fc
       enrollments: fc.array(enrollment, { maxLength: 6 }),
     }),
   )
-  .map((parts) => ({ ...emptyState(), ...parts }));
+  // A login is unique in a root account, and rows of one canvas_user_id are one person's logins (the
+  // reader refuses a report breaking either): each user's login and Canvas id get its index.
+  .map((parts) => ({ ...emptyState(), ...parts, users: parts.users.map((u, i) => ({
+    ...u, login_id: `${u.login_id}${i}`, canvas_user_id: u.canvas_user_id === null ? null : `${u.canvas_user_id}${i}`,
+  })) }));
 
 // ---------------------------------------------------------------------------------------------
 

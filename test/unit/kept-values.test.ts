@@ -105,7 +105,8 @@ describe('columns kept as bytes across threads and in the Canvas report', () => 
       const header = PROVISIONING_COLUMNS.enrollments;
       const rows = Array.from({ length: 6_000 }, (_, i) => header.map((h) => {
         switch (h) {
-          case 'canvas_enrollment_id': return i === 17 ? '"9,17"' : String(900_000 + i * 3);
+          // One quoted id (Canvas ids are whole numbers: the reader refuses any other).
+          case 'canvas_enrollment_id': return i === 17 ? '"917"' : String(900_000 + i * 3);
           case 'course_id': case 'section_id': return `cls-${i % 40}`;
           case 'user_id': return `s${i}`;
           case 'canvas_user_id': return String(5_000 + i);
@@ -119,7 +120,7 @@ describe('columns kept as bytes across threads and in the Canvas report', () => 
       writeFileSync(join(dir, 'enrollments.csv'), `${header.join(',')}\n${rows.join('\n')}\n`);
       const state = await readCanvasReport(dir);
       expect(state.enrollments).toHaveLength(6_000);
-      expect(state.enrollments.map((e) => e.canvas_enrollment_id)).toEqual(Array.from({ length: 6_000 }, (_, i) => (i === 17 ? '9,17' : String(900_000 + i * 3))));
+      expect(state.enrollments.map((e) => e.canvas_enrollment_id)).toEqual(Array.from({ length: 6_000 }, (_, i) => (i === 17 ? '917' : String(900_000 + i * 3))));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

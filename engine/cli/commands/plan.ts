@@ -13,6 +13,7 @@ import { connectCanvas } from '../../canvas/live.js';
 import { isValidEnvironment } from '../../render/comment-marker.js';
 import { renderPlanComment } from '../../render/markdown.js';
 import { renderText } from '../../render/text.js';
+import type { InputLimits } from '../../util/limits.js';
 import { printWarnings, type Output } from '../output.js';
 
 export interface SourceFlags {
@@ -36,7 +37,12 @@ export interface PlanFlags extends SourceFlags {
 
 export function sisReader(config: Config, flags: SourceFlags): Sources['readSis'] {
   const sisPath = sisPathOf(config, flags);
-  return () => readOneRoster(sisPath);
+  return () => readOneRoster(sisPath, limitsOf(config));
+}
+
+/** The caps of `limits:` (util/limits.ts), as reader options. */
+function limitsOf(config: Config): { limits?: InputLimits } {
+  return config.limits ? { limits: config.limits } : {};
 }
 
 function sisPathOf(config: Config, flags: SourceFlags): string {
@@ -83,12 +89,12 @@ export function fileSources(config: Config, flags: SourceFlags): Sources {
   const sisPath = sisPathOf(config, flags);
   let background: BackgroundReading | null = null;
   return {
-    readSis: () => readOneRoster(sisPath, background?.sis ?? {}),
+    readSis: () => readOneRoster(sisPath, { ...background?.sis, ...limitsOf(config) }),
     startBackground: () => {
-      const started = (background = startBackgroundParse(sisPath, snapshot));
+      const started = (background = startBackgroundParse(sisPath, snapshot, config.limits));
       return () => started.stop();
     },
-    readCanvas: () => (background ? background.readCanvas() : readCanvasReport(snapshot)),
+    readCanvas: () => (background ? background.readCanvas() : readCanvasReport(snapshot, config.limits)),
   };
 }
 

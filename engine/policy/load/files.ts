@@ -1,12 +1,15 @@
 /** Reading: the policy files of a directory, each parsed as YAML with its positions and located syntax errors. */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError, type Diagnostic } from '../../errors.js';
 import { positionOf } from './positions.js';
 import { findTokenKeys } from './token-rule.js';
 import { lookup } from './wording.js';
+import { formatBytes, POLICY_LIMITS } from '../../util/limits.js';
+import { describeKind, examinePath } from '../../util/regular-file.js';
 
 export interface PolicyFile {
   abs: string;
@@ -41,7 +44,20 @@ export async function listPolicyFiles(absDir: string, relDir: string): Promise<s
   const names: string[] = [];
   for (const e of entries) {
     if (!/\.ya?ml$/i.test(e.name) || e.name.startsWith('.')) continue;
-    if (e.isFile() || (e.isSymbolicLink() && (await stat(join(absDir, e.name)).then((s) => s.isFile(), () => false)))) names.push(e.name);
+    // Examined without opening: a FIFO would block the read, a device never end. A policy file that
+    // is no regular file is an error, not skipped: a silently missing rules file changes the plan.
+    const info = examinePath(join(absDir, e.name));
+    if (info.kind !== 'file') {
+      const rel = `${relDir}/${e.name}`;
+      throw new ConfigError('policy.not-a-file', `${rel} is ${describeKind(info.kind)}`, { file: rel },
+        'policy files must be regular files (or symbolic links to one); remove it or replace it with the YAML file it should be');
+    }
+    if (info.size > POLICY_LIMITS.fileBytes) {
+      const rel = `${relDir}/${e.name}`;
+      throw new ConfigError('policy.too-large', `${rel} is ${formatBytes(info.size)}; a policy file may hold at most ${formatBytes(POLICY_LIMITS.fileBytes)}`, { file: rel },
+        'policies are a few kilobytes of settings; check that this is the file you meant to put in the policy directory');
+    }
+    names.push(e.name);
   }
   names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (names.length === 0) {
@@ -63,12 +79,32 @@ export async function readPolicyFiles(
 
   for (const name of names) {
     const abs = join(absDir, name);
-    const bytes = await readFile(abs);
-    hash.update(name, 'utf8').update('\0').update(String(bytes.length)).update('\0').update(bytes);
     const rel = relOf(abs);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(abs);
+    } catch (err) {
+      throw new ConfigError('policy.unreadable', `cannot read ${rel}: ${(err as Error).message}`, { file: rel }, 'check that the file exists and that rosterops may read it', { cause: err });
+    }
+    hash.update(name, 'utf8').update('\0').update(String(bytes.length)).update('\0').update(bytes);
+    const encoding = encodingProblem(bytes);
+    if (encoding) {
+      errors.push({ severity: 'error', code: 'policy.encoding', message: `${name} ${encoding.message}`, hint: encoding.hint, file: rel, line: encoding.line, column: encoding.column });
+      unreadable = true;
+      continue;
+    }
     const text = bytes.toString('utf8').replace(/^\ufeff/, '');
     const lc = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true, strict: true });
+    let doc: Document;
+    try {
+      doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true, strict: true });
+    } catch (err) {
+      // The parser recurses per level: thousands of nested brackets exhaust the stack before any depth check.
+      if (!(err instanceof RangeError)) throw err;
+      errors.push(tooDeep(rel));
+      unreadable = true;
+      continue;
+    }
     for (const e of doc.errors) {
       const pos = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
       const [head, ...excerpt] = e.message.split('\n');
@@ -104,13 +140,67 @@ export async function readPolicyFiles(
     }
     findTokenKeys(f, errors);
     try {
-      f.data = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+      f.data = doc.toJS({ maxAliasCount: POLICY_LIMITS.aliases }) as Record<string, unknown>;
     } catch (err) {
-      errors.push({ severity: 'error', code: 'policy.yaml-syntax', message: (err as Error).message, hint: 'simplify anchors and aliases', file: rel, line: 1, column: 1 });
+      errors.push(err instanceof RangeError
+        ? tooDeep(rel)
+        : { severity: 'error', code: 'policy.yaml-syntax', message: (err as Error).message, hint: 'simplify anchors and aliases', file: rel, line: 1, column: 1 });
+      unreadable = true;
+      continue;
+    }
+    if (depthOf(f.data) > POLICY_LIMITS.depth) {
+      errors.push(tooDeep(rel));
       unreadable = true;
       continue;
     }
     files.push(f);
   }
   return { files, unreadable, digest: hash.digest('hex') };
+}
+
+function tooDeep(rel: string): Diagnostic {
+  return {
+    severity: 'error', code: 'policy.too-deep', file: rel, line: 1, column: 1,
+    message: `${rel} nests mappings and lists more than ${POLICY_LIMITS.depth} levels deep`,
+    hint: 'policies need a handful of levels; check for runaway brackets or indentation',
+  };
+}
+
+/** Levels of mappings and lists, counted without recursion (a hostile file may nest thousands). */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > POLICY_LIMITS.depth) return deepest;
+    for (const child of Object.values(v as Record<string, unknown>)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/**
+ * Why the bytes are no UTF-8 YAML text, located at the first bad byte (line and column counted in
+ * the valid text before it), or null. A NUL is refused too: YAML forbids it and it is never intended.
+ */
+function encodingProblem(bytes: Buffer): { message: string; hint: string; line: number; column: number } | null {
+  const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+  let at: { line: number; column: number } | null = null;
+  let message = '';
+  if (utf16 || !isUtf8(bytes)) {
+    message = utf16 ? 'is UTF-16 text; policy files are UTF-8' : 'is not valid UTF-8';
+    at = positionIn(utf16 ? '' : bytes.toString('utf8').split('\ufffd')[0]!);
+  } else if (bytes.includes(0)) {
+    message = 'holds a NUL character';
+    at = positionIn(bytes.subarray(0, bytes.indexOf(0)).toString('utf8'));
+  }
+  if (at === null) return null;
+  return { message, hint: 'save the file as UTF-8 text without control characters (YAML requires it)', ...at };
+}
+
+/** Line and column just after `before`. */
+function positionIn(before: string): { line: number; column: number } {
+  const lines = before.split('\n');
+  return { line: lines.length, column: lines[lines.length - 1]!.length + 1 };
 }

@@ -1,6 +1,7 @@
 /** `sources`: the SIS export and the Canvas instance, paths resolved against the file that names them. */
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { CANVAS_URL_HINT, canvasUrlProblem, shownCanvasUrl } from '../../util/canvas-url.js';
 import type { Config } from '../types.js';
 import type { Segment } from './positions.js';
 import type { Resolver } from './resolver.js';
@@ -19,6 +20,10 @@ export function resolveSources(ctx: Resolver): Config['sources'] {
   }
   if (s.canvas.snapshot === undefined && s.canvas.url === undefined) {
     ctx.error(['sources', 'canvas'], 'policy.no-canvas-source', '`sources.canvas` names neither `url` nor `snapshot`', 'add `url: https://<your-instance>.instructure.com` (live) or `snapshot: <report directory or .zip>` (offline)', 'key');
+  }
+  if (s.canvas.url !== undefined) {
+    const problem = canvasUrlProblem(s.canvas.url);
+    if (problem !== null) ctx.error(['sources', 'canvas', 'url'], 'policy.invalid-canvas-url', `sources.canvas.url ${shownCanvasUrl(s.canvas.url)} cannot be a Canvas URL: ${problem}`, CANVAS_URL_HINT);
   }
   return {
     sis: { format: s.sis.format ?? 'oneroster-1.1', path: existing(s.sis.path, ['sources', 'sis', 'path']) },

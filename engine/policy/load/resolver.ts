@@ -18,6 +18,7 @@ import { resolveRules } from './resolve-rules.js';
 import { resolveSources } from './resolve-sources.js';
 import { resolveTermOverrides } from './resolve-term-overrides.js';
 import { show } from './wording.js';
+import { DEFAULT_LIMITS } from '../../util/limits.js';
 import type { WrittenPolicy } from './written.js';
 
 /** A template stand-in used only while collecting errors (the Config is never returned then). */
@@ -126,6 +127,7 @@ export class Resolver {
       rules,
       guards: resolveGuards(this),
       showPersonalData: w.showPersonalData ?? false,
+      limits: { ...DEFAULT_LIMITS, ...w.limits },
       apply: {
         stickiness: w.apply?.stickiness ?? 'respect',
         updateSisIdIfLoginClaimed: w.apply?.updateSisIdIfLoginClaimed ?? false,

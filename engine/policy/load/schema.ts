@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Ajv2020 as Ajv2020Type, Options, ValidateFunction } from 'ajv/dist/2020.js';
+import { InternalError } from '../../errors.js';
 
 // ajv is CommonJS: required on demand, so a plan that uses the prebuilt validator never loads it.
 const require = createRequire(import.meta.url);
@@ -29,7 +30,7 @@ function schemaPath(): string {
     new URL('../../../../engine/policy/policy.schema.json', import.meta.url),
   ].map((u) => fileURLToPath(u));
   const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`policy.schema.json not found (looked in ${candidates.join(', ')})`);
+  if (!found) throw new InternalError(`policy.schema.json not found (looked in ${candidates.join(', ')})`);
   return found;
 }
 

@@ -1,6 +1,7 @@
 /** The written shape of the merged policy (after schema validation), before defaults are applied. */
 import type { EnrollmentType } from '../../model/canvas.js';
 import type { ManualAction, Verdict, ViolationVerdict } from '../types.js';
+import type { InputLimits } from '../../util/limits.js';
 import type { Entity } from './defaults.js';
 
 type Tpl = string;
@@ -62,5 +63,6 @@ export interface WrittenPolicy {
     approvals?: { required?: number; reviewers?: string[] };
   };
   showPersonalData?: boolean;
+  limits?: Partial<InputLimits>;
   apply?: { stickiness?: 'respect' | 'override' | 'override-and-clear'; updateSisIdIfLoginClaimed?: boolean; pollIntervalSeconds?: number; timeoutMinutes?: number };
 }

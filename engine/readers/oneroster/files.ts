@@ -2,14 +2,18 @@
  * Package access: the export as a folder or a zip, file names matched case-insensitively, and the
  * digest of the files read.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DataError, InternalError } from '../../errors.js';
 import type { CsvColumns, CsvTable } from '../../util/csv.js';
-import { fileDigestOf, parseCsvBytesColumns, parseCsvBytesRows, parseCsvFileColumns, parseCsvFileRows, type ParsedFile } from '../../util/csv-file.js';
+import {
+  checkedFileSize, fileDigestOf, parseCsvBytesColumns, parseCsvBytesRows, parseCsvFileColumns, parseCsvFileRows, readZipFile, type ParsedFile,
+} from '../../util/csv-file.js';
 import { digestOfFiles, type FileDigest } from '../../util/digest.js';
 import { openLazyZip } from '../../util/lazy-zip.js';
+import { DEFAULT_LIMITS, type InputLimits } from '../../util/limits.js';
 import type { ParseJob } from '../../util/parse-job.js';
+import { describeKind, examinePath } from '../../util/regular-file.js';
 
 // The data files rosterops reads, by their canonical (spec) names.
 
@@ -74,15 +78,17 @@ export interface RosterPackage {
 }
 
 /** Lists the export (nothing is parsed yet); throws the located error of a path that is no export. */
-export function openPackage(path: string, label: string | undefined): RosterPackage {
-  let isDirectory: boolean;
-  try {
-    isDirectory = statSync(path).isDirectory();
-  } catch {
+export function openPackage(path: string, label: string | undefined, limits: InputLimits = DEFAULT_LIMITS): RosterPackage {
+  const { kind } = examinePath(path);
+  if (kind === 'directory') return openDirectory(path, label, limits);
+  if (kind === 'missing') {
     throw new DataError('oneroster.not-found', `${path} does not exist`, { file: path }, 'Give the path of the OneRoster export: a folder of CSV files or the .zip your SIS produced.');
   }
-  if (isDirectory) return openDirectory(path, label);
-  if (path.toLowerCase().endsWith('.zip')) return openZip(path, label ?? basename(path));
+  if (kind !== 'file') {
+    throw new DataError('oneroster.not-a-package', `${path} is ${describeKind(kind)}`, { file: path },
+      'Give the path of the OneRoster export: a folder of CSV files or the .zip your SIS produced (pipes, devices and broken links are never read).');
+  }
+  if (path.toLowerCase().endsWith('.zip')) return openZip(path, label ?? basename(path), limits);
   throw new DataError('oneroster.not-a-package', `${path} is neither a folder nor a .zip`, { file: path }, 'Give the folder holding manifest.csv, users.csv, ... or the OneRoster .zip itself.');
 }
 
@@ -90,11 +96,13 @@ function prefixer(label: string | undefined): (name: string) => string {
   return label ? (name) => `${label}:${name}` : (name) => name;
 }
 
-function openDirectory(dir: string, label: string | undefined): RosterPackage {
+function openDirectory(dir: string, label: string | undefined, limits: InputLimits): RosterPackage {
   const labelFor = prefixer(label);
   const names = new Map<string, string>();
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isDirectory() || isIgnoredName(entry.name) || !entry.name.toLowerCase().endsWith('.csv')) continue;
+    if (isIgnoredName(entry.name) || !entry.name.toLowerCase().endsWith('.csv')) continue;
+    // A folder named like a file rosterops reads is refused below; others are none of its business.
+    if (entry.isDirectory() && !WANTED_NAMES.has(entry.name.toLowerCase())) continue;
     addUniqueName(names, entry.name, labelFor);
   }
   const loaded = new Map<string, PackageFile>();
@@ -103,23 +111,25 @@ function openDirectory(dir: string, label: string | undefined): RosterPackage {
     const path = join(dir, name);
     const label = labelFor(name);
     const keep = keptColumnsOf(lower);
+    // Checked now, before the parse thread or a reader opens it: a FIFO would block the open.
+    const size = checkedFileSize(path, label, limits);
     loaded.set(lower, packageFile(canonicalNameOf(lower), label, {
-      columns: () => parseCsvFileColumns(path, label, { keep }),
-      rows: () => parseCsvFileRows(path, label),
-    }, { path, label, keep, size: statSync(path).size }));
+      columns: () => parseCsvFileColumns(path, label, { keep, limits }),
+      rows: () => parseCsvFileRows(path, label, limits),
+    }, { path, label, keep, limits, size }));
   }
   return { names, loaded, labelFor };
 }
 
-function openZip(path: string, label: string): RosterPackage {
+function openZip(path: string, label: string, limits: InputLimits): RosterPackage {
   const labelFor = prefixer(label);
   // Entries are listed first and each inflated when its turn comes: one file's bytes at a time.
-  const bytes = readFileSync(path);
+  const bytes = readZipFile(path, label, limits);
   const badZip = {
     code: 'oneroster.zip-invalid', message: `${label} is not a readable zip`, file: label,
     hint: 'Download the export again; if it keeps failing, unzip it yourself and point rosterops at the folder.',
   };
-  const zip = openLazyZip(bytes, (err) => new DataError(badZip.code, `${badZip.message}: ${err.message}`, { file: label }, badZip.hint, { cause: err }));
+  const zip = openLazyZip(bytes, (err) => new DataError(badZip.code, `${badZip.message}: ${err.message}`, { file: label }, badZip.hint, { cause: err }), { label, limits });
   const entries = zip.entries.map(zipEntryOf).filter((e) => e !== null);
   const folder = chooseZipFolder(entries, label);
   const names = new Map<string, string>();
@@ -131,9 +141,9 @@ function openZip(path: string, label: string): RosterPackage {
     const entryLabel = labelFor(entry.name);
     const keep = keptColumnsOf(lower);
     loaded.set(lower, packageFile(canonicalNameOf(lower), entryLabel, {
-      columns: () => parseCsvBytesColumns(zip.read(entry.path), entryLabel, { keep }),
-      rows: () => parseCsvBytesRows(zip.read(entry.path), entryLabel),
-    }, { path, entry: entry.path, label: entryLabel, badZip, keep, size: bytes.byteLength / entries.length }));
+      columns: () => parseCsvBytesColumns(zip.read(entry.path), entryLabel, { keep, limits }),
+      rows: () => parseCsvBytesRows(zip.read(entry.path), entryLabel, limits),
+    }, { path, entry: entry.path, label: entryLabel, badZip, keep, limits, size: bytes.byteLength / entries.length }));
   }
   return { names, loaded, labelFor };
 }

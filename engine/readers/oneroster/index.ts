@@ -34,6 +34,7 @@ import { readOrgs } from './orgs.js';
 import { Problems } from './problems.js';
 import { assignRolesFromRolesFile, warnRolesTakenFromUsers } from './roles.js';
 import type { Sheet } from './sheet.js';
+import type { InputLimits } from '../../util/limits.js';
 import type { TakenTable } from '../../util/parse-thread.js';
 import { parseDataTable, parseDataTables, takeDataTable } from './tables.js';
 import { readUsers } from './users.js';
@@ -55,10 +56,12 @@ export interface ReadOneRosterOptions {
    * reported where they would have been.
    */
   listed?: { pkg: RosterPackage; enrollments: (() => TakenTable) | null };
+  /** Caps on the files read (util/limits.ts); the defaults when absent. */
+  limits?: InputLimits;
 }
 
 export async function readOneRoster(path: string, options: ReadOneRosterOptions = {}): Promise<SisSnapshot> {
-  const pkg = options.listed?.pkg ?? openPackage(path, options.label);
+  const pkg = options.listed?.pkg ?? openPackage(path, options.label, options.limits);
   const problems = new Problems();
   const manifest = readManifest(pkg, problems);
   const early = options.listed?.enrollments ?? null;
