@@ -63,9 +63,20 @@ export function createHttpServer(options: HttpOptions): Server {
   });
 }
 
+/**
+ * URLs the emulator hands out (report files, pagination links) name the host the client used, as
+ * Canvas's do: a client that reached it as `localhost` gets `localhost` links, so its own same-origin
+ * rule for the token holds. Only loopback names are taken from the Host header.
+ */
+function baseUrlFor(req: IncomingMessage, listening: string): string {
+  const host = req.headers.host ?? '';
+  const port = new URL(listening).port;
+  return /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i.test(host) && (host.endsWith(`:${port}`)) ? `http://${host.toLowerCase()}` : listening;
+}
+
 async function handle(req: IncomingMessage, res: ServerResponse, options: HttpOptions, expected: Buffer): Promise<void> {
   const body = await readBody(req);
-  const baseUrl = options.baseUrl();
+  const baseUrl = baseUrlFor(req, options.baseUrl());
   const url = new URL(req.url ?? '/', baseUrl);
   if (!authorized(req.headers, url, expected)) return send(res, unauthorized());
 
