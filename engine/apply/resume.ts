@@ -12,7 +12,7 @@ import { SUCCESSFUL_IMPORT_STATES, type SisImport } from '../canvas/sis-import.j
 import { planAgainstCanvas, type SisSide } from '../pipeline.js';
 import { importPhases } from '../plan/phases.js';
 import { ExitCode } from '../errors.js';
-import { converge, openSession, sendPhases, stopped, timingOf, waitUntilIdle, type ApplyRecord, type ApplyRequest } from './apply.js';
+import { checkVerdict, converge, openSession, sendPhases, stopped, timingOf, waitUntilIdle, type ApplyRecord, type ApplyRequest } from './apply.js';
 import { buildImport } from './build-import.js';
 import { readJournal, type Journal, type JournalPhase } from './journal.js';
 import { mapMessages, maskPersonalData } from './messages.js';
@@ -87,7 +87,10 @@ async function resume(req: ApplyRequest, sis: SisSide, session: ApplySession, pr
     return left > 0;
   });
   if (approved) {
-    // Only rows of this plan's uploads that did not land: the approval covers each of them.
+    // Only rows of this plan's uploads that did not land: the approval covers each of them. The
+    // guards still judge what is left on their own (never the file's verdict): a rest that is
+    // blocked, or that needs an approval this run does not have, is not sent.
+    checkVerdict(fresh, req.approval);
     const first = Math.max(phases.length, ...session.journal.phases.map((p) => p.index + 1));
     const next = importPhases(fresh.operations).map((rows, i) => ({ index: first + i, rows }));
     log(`upload(s) ${[...landed].filter((i) => i < phases.length).map((i) => i + 1).join(', ')} landed; the ${freshRows.length} row(s) still needed are all rows of this plan that did not: sending them`);
