@@ -42,37 +42,31 @@ describe('apply and sync after a failure', () => {
     expect(await repeatedRows(e)).toEqual({ imports: 2, repeated: 0 });
   }, 60_000);
 
-  it('a rerun after SIGTERM once every upload landed ends "Already applied" with exit 0, not stale', async () => {
-    const { e, dir, policies, record } = await setUp();
-    const planFile = join(dir, 'plan.json');
-    expect((await cli(['plan', '--config', policies, '--canvas-url', e.url, '--out', planFile])).code).toBe(0);
-    // The signal comes once the last import ended: during the convergence re-plan.
-    const apply = ['apply', '--config', policies, '--plan', planFile, '--canvas-url', e.url, '--record', record];
-    const first = await cli(apply, { signal: 'SIGTERM', at: /import 2 ended/ });
-    expect(first.code, first.out).toBe(143);
-    expect(first.out).toMatch(/import 2, imported/);
-    expect(JSON.parse(readFileSync(record, 'utf8')).outcome).toBe('interrupted');
-    const again = await cli(apply);
-    expect(again.code, again.out).toBe(0);
-    expect(again.out).toMatch(/Already applied/);
-    expect(JSON.parse(readFileSync(record, 'utf8')).outcome).toBe('already-applied');
-    expect((await repeatedRows(e)).imports).toBe(2);
-  }, 60_000);
-
-  it('a rerun on a new runner (no journal) of a plan Canvas already holds ends "Already applied", exit 0, sending nothing', async () => {
+  /**
+   * Plans, then stops the apply with SIGTERM once its last import ended (during the convergence
+   * re-plan); with `dropJournal` the rerun starts on "a new runner" that never saw the journal.
+   * Either way the rerun finds Canvas converged: "Already applied", exit 0, nothing sent again.
+   */
+  async function rerunAfterStop(dropJournal: boolean) {
     const { e, dir, policies, record, journal } = await setUp();
     const planFile = join(dir, 'plan.json');
     expect((await cli(['plan', '--config', policies, '--canvas-url', e.url, '--out', planFile])).code).toBe(0);
     const apply = ['apply', '--config', policies, '--plan', planFile, '--canvas-url', e.url, '--record', record];
     const first = await cli(apply, { signal: 'SIGTERM', at: /import 2 ended/ });
     expect(first.code, first.out).toBe(143);
-    rmSync(journal, { force: true });
+    expect(first.out).toMatch(/import 2, imported/);
+    expect(JSON.parse(readFileSync(record, 'utf8')).outcome).toBe('interrupted');
+    if (dropJournal) rmSync(journal, { force: true });
     const again = await cli(apply);
     expect(again.code, again.out).toBe(0);
     expect(again.out).toMatch(/Already applied/);
     expect(JSON.parse(readFileSync(record, 'utf8')).outcome).toBe('already-applied');
     expect((await repeatedRows(e)).imports).toBe(2);
-  }, 60_000);
+  }
+
+  it('a rerun after SIGTERM once every upload landed ends "Already applied" with exit 0, not stale', () => rerunAfterStop(false), 60_000);
+
+  it('a rerun on a new runner (no journal) of a plan Canvas already holds ends "Already applied", exit 0, sending nothing', () => rerunAfterStop(true), 60_000);
 
   it('a damaged journal is a located error naming the file, and nothing is sent', async () => {
     const { e, dir, policies, record, journal } = await setUp();
