@@ -102,7 +102,7 @@ function accessLine(g: BlastRadiusGroup, labels: Plan['labels'] | undefined): st
       let phrase = `${EFFECT_VERB[effect as keyof typeof EFFECT_VERB]} ${n} ${n === 1 ? SINGULAR[entity] : entity}`;
       if (entity === 'enrollments' && g.peopleLosingEnrollments.length > 0) {
         const people = g.peopleLosingEnrollments.map((r) => `${r.people} ${r.role}`).join(', ');
-        phrase += ` (${people} in ${g.coursesLosingEnrollments} courses)`;
+        phrase += ` (${people} in ${g.coursesLosingEnrollments} ${g.coursesLosingEnrollments === 1 ? 'course' : 'courses'})`;
       }
       parts.push(phrase);
     }
