@@ -160,10 +160,10 @@ export function readCanvasReportBytes(bytes: Uint8Array, fileName: string, origi
   const loaded = fileName.toLowerCase().endsWith('.csv')
     ? { sources: [{ name: fileName, display: origin, parse: () => parseCsvBytesColumns(bytes, origin, { keep: KEPT_COLUMNS, limits }), job: null }], singleCsv: true }
     : { sources: loadZip(origin, bytes, null, limits), singleCsv: false };
-  return stateOf(loaded, origin);
+  return stateOf(loaded, origin, true);
 }
 
-function stateOf({ sources, singleCsv }: { sources: SourceFile[]; singleCsv: boolean }, path: string): CanvasState {
+function stateOf({ sources, singleCsv }: { sources: SourceFile[]; singleCsv: boolean }, path: string, inMemory = false): CanvasState {
   const problems = new Problems();
   const files = identifyFiles(sources, problems, singleCsv);
   const digest = digestOfFiles([...files.values()].map((f) => f.digest));
@@ -181,7 +181,8 @@ function stateOf({ sources, singleCsv }: { sources: SourceFile[]; singleCsv: boo
     convertFile(file, state, problems);
     files.delete(entity); // its table is no longer needed: let it go before the next file's records are built
   }
-  if (!state.authProviders && hasProviderIds(state.users)) problems.warn(providerIdsWarning(path));
+  // A report read live gets the provider list from the API (canvas/live-state.ts), not from a file.
+  if (!inMemory && !state.authProviders && hasProviderIds(state.users)) problems.warn(providerIdsWarning(path));
   if (problems.errors.length > 0) throw fromDiagnostics(DataError, problems.errors);
   state.warnings = problems.warnings;
   state.digest = digest;
