@@ -118,6 +118,19 @@ describe('live and snapshot of the same Canvas state', () => {
     expect(content(live)).toEqual(content(fromDump));
   });
 
+  it('a snapshot that is no longer what Canvas holds is refused by apply as stale (exit 4), nothing sent', async () => {
+    const e = await started(exampleEmulator());
+    const { dir, policies } = examplePolicies();
+    await plan(policies, join(dir, 'offline.json'), []);
+    // Canvas moves on after the snapshot was taken: a teacher the plan updates is renamed by hand.
+    const teacher = e.dump().emulator.logins.find((l) => l.sisUserId === 'staff_tT1003') as { userId: number };
+    await admin(e, 'PUT', `/api/v1/users/${teacher.userId}`, { 'user[name]': 'Renamed By Hand', 'user[sortable_name]': 'Hand, Renamed' });
+    const applied = await cli(['apply', '--config', policies, '--plan', join(dir, 'offline.json'), '--canvas-url', e.url]);
+    expect(applied.code, applied.out).toBe(4);
+    expect(applied.out).toMatch(/is stale/);
+    expect(e.dump().emulator.sisImports).toEqual([]);
+  });
+
   it('with two providers of one type, ids stay ids on both sides and still plan alike', async () => {
     const e = await started(startCanvasEmulator({
       token: TOKEN, snapshot: join(ROOT, 'examples/maple-valley/canvas-snapshot'), timeZone: 'America/Chicago', processingDelayMs: 20,
