@@ -41,9 +41,13 @@ function content(p: Plan): unknown {
   return { ...rest, asOf: inputs.asOf };
 }
 
-/** The emulator's whole state written as a snapshot folder (provisioning report files + rosterops extensions), dates in the account's zone. */
-async function snapshotOf(e: CanvasEmulator, dir: string): Promise<string> {
-  await writeProvisioningDir(e.dump(), dir, { timeZone: 'America/Chicago' });
+/**
+ * The emulator's whole state written as a snapshot folder (provisioning report files + rosterops
+ * extensions). Its dates carry the offset of `timeZone`, which need not be the zone the live report
+ * writes in: both are read as instants.
+ */
+async function snapshotOf(e: CanvasEmulator, dir: string, timeZone = 'America/Chicago'): Promise<string> {
+  await writeProvisioningDir(e.dump(), dir, { timeZone });
   return dir;
 }
 
@@ -109,9 +113,10 @@ describe('live and snapshot of the same Canvas state', () => {
     const student = e.dump().emulator.logins.find((l) => typeof l.sisUserId === 'string' && /^s\d+$/.test(l.sisUserId as string)) as { id: number };
     await admin(e, 'PUT', `/api/v1/accounts/1/logins/${student.id}`, { 'login[workflow_state]': 'suspended' });
 
-    const snapshot = await snapshotOf(e, mkdtempSync(join(tmpdir(), 'rosterops-dump-')));
+    const snapshot = await snapshotOf(e, mkdtempSync(join(tmpdir(), 'rosterops-dump-')), 'Asia/Kolkata');
     const fromDump = await plan(policies, join(dir, 'dump.json'), ['--canvas-snapshot', snapshot]);
     const live = await plan(policies, join(dir, 'live.json'), ['--canvas-url', e.url]);
+    expect(readFileSync(join(snapshot, 'terms.csv'), 'utf8')).toContain('+05:30');
     expect(live.operations.length).toBeGreaterThan(0);
     expect(live.operations.some((op) => op.changes.some((c) => c.field === 'authentication_provider_id' && c.before === 'canvas'))).toBe(true);
     expect(live.planId).toBe(fromDump.planId);
