@@ -6,6 +6,7 @@
 import { RemoteError } from '../errors.js';
 import { ENROLLMENT_TYPES, type CanvasState, type EnrollmentType, type TermOverrideRecord } from '../model/canvas.js';
 import { readCanvasReportBytes } from '../readers/canvas-report.js';
+import { hasProviderIds, withProviderTypes } from './auth-providers.js';
 import { sha256Hex } from '../util/canonical.js';
 import { toUtcInstant } from '../util/dates.js';
 import type { CanvasHttp } from './http.js';
@@ -56,13 +57,21 @@ export async function readLiveCanvasState(http: CanvasHttp, account: string, pol
   const state = readCanvasReportBytes(bytes, name, origin);
   const overrides = await readTermOverrides(http, base);
   const authProviders = await readAuthProviders(http, base);
-  return {
+  // Logins named by provider type where the report names them by id, as a snapshot of this state
+  // names them (canvas/auth-providers.ts): the same Canvas, read either way, plans the same.
+  const warnings = authProviders || !hasProviderIds(state.users) ? state.warnings : [...state.warnings, {
+    severity: 'warning' as const, code: 'canvas.provider-list-unavailable', file: origin, field: 'authentication_provider_id',
+    message: 'the token may not list the account\'s authentication providers: login provider ids are compared with the policies\' provider names as they are',
+    hint: 'Give the token the permission to read authentication providers (Admin > Authentication), so ids such as 1 read as their type (canvas).',
+  }];
+  return withProviderTypes({
     ...state,
+    warnings,
     ...(authProviders ? { authProviders } : {}),
     origin,
     termOverrides: overrides,
     digest: sha256Hex(`${state.digest}\n${JSON.stringify(overrides)}`),
-  };
+  });
 }
 
 async function pollReport(http: CanvasHttp, path: string, poll: PollOptions): Promise<AccountReport> {

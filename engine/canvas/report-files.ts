@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { strToU8, zipSync } from 'fflate';
+import { AUTH_PROVIDER_COLUMNS, AUTH_PROVIDERS_FILE } from './auth-providers.js';
 import { PROVISIONING_COLUMNS, TERM_OVERRIDE_COLUMNS, TERM_OVERRIDES_FILE, type ProvisioningEntity } from './columns.js';
 import { DataError } from '../errors.js';
 import { toUtcInstant } from '../util/dates.js';
@@ -26,7 +27,10 @@ export function provisioningFileName(entity: ProvisioningEntity): string {
   return `${entity}.csv`;
 }
 
-/** File name → CSV text, in Canvas's entity order; `term_overrides.csv` last when overrides are known. */
+/**
+ * File name → CSV text, in Canvas's entity order; then the rosterops extensions: `term_overrides.csv`
+ * when overrides are known, `authentication_providers.csv` when the providers are.
+ */
 export function renderProvisioningFiles(state: CanvasState, options: ProvisioningRenderOptions = {}): Map<string, string> {
   const timeZone = options.timeZone ?? 'UTC';
   const wanted = new Set(options.entities ?? PROVISIONING_ENTITY_ORDER);
@@ -40,6 +44,10 @@ export function renderProvisioningFiles(state: CanvasState, options: Provisionin
   // Overrides travel with terms: a report without terms has no term dates to override.
   if (state.termOverrides !== null && wanted.has('terms')) {
     files.set(TERM_OVERRIDES_FILE, toCsv(TERM_OVERRIDE_COLUMNS, termOverrideRows(state, formatDate)));
+  }
+  // The account's login providers, when known, so that a snapshot reads provider ids as a live read does.
+  if (state.authProviders && wanted.has('users')) {
+    files.set(AUTH_PROVIDERS_FILE, toCsv(AUTH_PROVIDER_COLUMNS, state.authProviders.map((p) => [p.id, p.auth_type])));
   }
   return files;
 }

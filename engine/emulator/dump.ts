@@ -1,6 +1,6 @@
 /**
  * The state dump (`dump()`, `GET /__emulator/state`): the whole account as a `CanvasState`
- * (nothing filtered, term overrides included) plus the emulator's internals — every object with
+ * (nothing filtered, term overrides and login providers included) plus the emulator's internals — every object with
  * its Canvas id, sis_batch_id and stuck fields, users and logins separately, SIS imports and
  * reports as their API JSON. Never contains the token.
  */
@@ -29,6 +29,8 @@ export function dumpState(core: EmulatorCore, baseUrl: string): EmulatorDump {
   const { store } = core;
   return {
     ...toCanvasState(store, NO_FILTER),
+    // As the Authentication Providers API lists them: a dump written as a snapshot reads provider ids as a live read does.
+    authProviders: [...store.authProviders.values()].sort((x, y) => x.id - y.id).map((p) => ({ id: String(p.id), auth_type: p.authType })),
     emulator: {
       rootAccountId: store.rootAccountId,
       defaultTermId: store.defaultTermId,

@@ -112,6 +112,18 @@ export interface PlanInputs {
   canvas: string;
   /** Calendar date the plan was computed for; enrollment end dates are judged against it. */
   asOf: string;
+  /**
+   * Where each side came from, as the plan header shows it (absent in plans made before it was
+   * recorded, and in plans built in memory). Outside the planId, like the digests: a live read and
+   * a snapshot of the same Canvas give the same plan.
+   */
+  sources?: PlanSourceNames;
+}
+
+/** `sis`: `OneRoster CSV examples/maple-valley/oneroster (760 users)`; `canvas`: `live https://…` or `snapshot <path>`. Paths and URLs only, never a credential. */
+export interface PlanSourceNames {
+  sis: string;
+  canvas: string;
 }
 
 export interface Plan {

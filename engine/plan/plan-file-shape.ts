@@ -154,9 +154,15 @@ class Checker {
   }
 
   private inputs(value: unknown): void {
-    const o = this.object(value, ['config', 'sis', 'canvas', 'asOf']);
+    const o = this.object(value, ['config', 'sis', 'canvas', 'asOf'], ['sources']);
     for (const k of ['config', 'sis', 'canvas']) this.at(o, k, (v) => this.string(v));
     this.at(o, 'asOf', (v) => this.matching(v, DAY, 'a date as YYYY-MM-DD'));
+    if (has(o, 'sources')) {
+      this.at(o, 'sources', (v) => {
+        const sources = this.object(v, ['sis', 'canvas']);
+        for (const k of ['sis', 'canvas']) this.at(sources, k, (s) => this.string(s));
+      });
+    }
   }
 
   private risk(value: unknown): void {

@@ -12,6 +12,7 @@
 import { readdirSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { PROVISIONING_COLUMNS, TERM_OVERRIDE_COLUMNS, TERM_OVERRIDES_FILE, type ProvisioningEntity } from '../canvas/columns.js';
+import { AUTH_PROVIDER_COLUMNS, AUTH_PROVIDERS_FILE, hasProviderIds, withProviderTypes, type AuthProvider } from '../canvas/auth-providers.js';
 import { DataError, fromDiagnostics, type Diagnostic, type Location } from '../errors.js';
 import { ENROLLMENT_TYPES } from '../model/canvas.js';
 import type {
@@ -29,10 +30,16 @@ import { digestOfFiles, type FileDigest } from '../util/digest.js';
 import type { ParseJob } from '../util/parse-job.js';
 import type { TakenTable } from '../util/parse-thread.js';
 
-/** The six Canvas entity files plus the rosterops `term_overrides.csv` extension. */
-type ReportEntity = ProvisioningEntity | 'term_overrides';
+/**
+ * The six Canvas entity files plus the rosterops extensions `term_overrides.csv` and
+ * `authentication_providers.csv` (what a live read gets from other APIs; canvas/columns.ts,
+ * canvas/auth-providers.ts).
+ */
+type ReportEntity = ProvisioningEntity | 'term_overrides' | 'authentication_providers';
+type Extension = Exclude<ReportEntity, ProvisioningEntity>;
+const isExtension = (entity: ReportEntity): entity is Extension => entity === 'term_overrides' || entity === 'authentication_providers';
 
-const REPORT_ENTITIES: readonly ReportEntity[] = ['users', 'accounts', 'terms', 'courses', 'sections', 'enrollments', 'term_overrides'];
+const REPORT_ENTITIES: readonly ReportEntity[] = ['users', 'accounts', 'terms', 'courses', 'sections', 'enrollments', 'term_overrides', 'authentication_providers'];
 
 /** Columns without which a file cannot be matched against an import (the task's identifying columns). */
 const REQUIRED_COLUMNS: Readonly<Record<ReportEntity, readonly string[]>> = {
@@ -43,6 +50,7 @@ const REQUIRED_COLUMNS: Readonly<Record<ReportEntity, readonly string[]>> = {
   sections: ['section_id', 'canvas_section_id', 'course_id', 'status'],
   enrollments: ['course_id', 'section_id', 'user_id', 'role', 'status', 'canvas_user_id'],
   term_overrides: ['term_id', 'date_override_enrollment_type'],
+  authentication_providers: [...AUTH_PROVIDER_COLUMNS],
 };
 
 /**
@@ -67,6 +75,7 @@ const KNOWN_COLUMNS: Readonly<Record<ReportEntity, ReadonlySet<string>>> = {
   sections: new Set([...PROVISIONING_COLUMNS.sections, ...SIS_EXPORT_COLUMNS.sections]),
   enrollments: new Set([...PROVISIONING_COLUMNS.enrollments, ...SIS_EXPORT_COLUMNS.enrollments]),
   term_overrides: new Set(TERM_OVERRIDE_COLUMNS),
+  authentication_providers: new Set(AUTH_PROVIDER_COLUMNS),
 };
 
 /** Other entity files a Canvas report may contain; rosterops does not use them, so they are skipped quietly. */
@@ -151,10 +160,10 @@ export function readCanvasReportBytes(bytes: Uint8Array, fileName: string, origi
   const loaded = fileName.toLowerCase().endsWith('.csv')
     ? { sources: [{ name: fileName, display: origin, parse: () => parseCsvBytesColumns(bytes, origin, { keep: KEPT_COLUMNS, limits }), job: null }], singleCsv: true }
     : { sources: loadZip(origin, bytes, null, limits), singleCsv: false };
-  return stateOf(loaded, origin);
+  return stateOf(loaded, origin, true);
 }
 
-function stateOf({ sources, singleCsv }: { sources: SourceFile[]; singleCsv: boolean }, path: string): CanvasState {
+function stateOf({ sources, singleCsv }: { sources: SourceFile[]; singleCsv: boolean }, path: string, inMemory = false): CanvasState {
   const problems = new Problems();
   const files = identifyFiles(sources, problems, singleCsv);
   const digest = digestOfFiles([...files.values()].map((f) => f.digest));
@@ -164,18 +173,30 @@ function stateOf({ sources, singleCsv }: { sources: SourceFile[]; singleCsv: boo
   for (const entity of REPORT_ENTITIES) {
     const file = files.get(entity);
     if (!file) {
-      // A missing overrides file is the normal case: Canvas does not export overrides.
-      if (entity !== 'term_overrides') problems.warn(missingFileWarning(entity, path));
+      // A missing extension file is the normal case: Canvas does not export overrides or providers.
+      if (!isExtension(entity)) problems.warn(missingFileWarning(entity, path));
       continue;
     }
     for (const d of file.table.diagnostics) problems.add(d);
     convertFile(file, state, problems);
     files.delete(entity); // its table is no longer needed: let it go before the next file's records are built
   }
+  // A report read live gets the provider list from the API (canvas/live-state.ts), not from a file.
+  if (!inMemory && !state.authProviders && hasProviderIds(state.users)) problems.warn(providerIdsWarning(path));
   if (problems.errors.length > 0) throw fromDiagnostics(DataError, problems.errors);
   state.warnings = problems.warnings;
   state.digest = digest;
-  return state;
+  // Provider ids as types, exactly as a live read of the same Canvas gives them.
+  return withProviderTypes(state);
+}
+
+/** A report written by Canvas names providers by id; without the list a policy's `saml` cannot be matched to `2`. */
+function providerIdsWarning(path: string): Omit<Diagnostic, 'severity'> {
+  return {
+    code: 'canvas-report.provider-ids', file: path, field: 'authentication_provider_id',
+    message: `users.csv names login providers by id and the snapshot has no ${AUTH_PROVIDERS_FILE}: ids are compared with the policies' provider names as they are`,
+    hint: `Add ${AUTH_PROVIDERS_FILE} (columns ${AUTH_PROVIDER_COLUMNS.join(', ')}: GET /api/v1/accounts/self/authentication_providers) to the snapshot, or plan live with --canvas-url.`,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,7 +323,7 @@ interface ReportFile {
 }
 
 function canonicalName(entity: ReportEntity): string {
-  return entity === 'term_overrides' ? TERM_OVERRIDES_FILE : `${entity}.csv`;
+  return entity === 'term_overrides' ? TERM_OVERRIDES_FILE : entity === 'authentication_providers' ? AUTH_PROVIDERS_FILE : `${entity}.csv`;
 }
 
 function entityNamed(fileName: string): ReportEntity | null {
@@ -461,6 +482,7 @@ class FileCells {
   private missingColumnHint(entity: ReportEntity, column: string): string {
     const name = canonicalName(entity);
     if (entity === 'term_overrides') return `${name} needs the columns ${TERM_OVERRIDE_COLUMNS.join(', ')}.`;
+    if (entity === 'authentication_providers') return `${name} needs the columns ${AUTH_PROVIDER_COLUMNS.join(', ')}.`;
     const sisExport = !this.file.table.header.some((h) => h.toLowerCase().startsWith('canvas_'));
     const shape = sisExport
       ? 'this looks like a sis_export_csv report, which has no Canvas ids and no created_by_sis'
@@ -499,7 +521,7 @@ class FileCells {
   /** An unknown status is reported at the first row holding it. */
   checkStatus(status: string, rowIndex: number, i: number): void {
     const entity = this.file.entity;
-    if (entity === 'term_overrides' || status === '' || KNOWN_STATUSES[entity].has(status)) return;
+    if (isExtension(entity) || status === '' || KNOWN_STATUSES[entity].has(status)) return;
     this.problems.error('canvas-report.unknown-status', `${this.columnName(i)} ${JSON.stringify(status)} is not a status Canvas writes in ${canonicalName(entity)} (${[...KNOWN_STATUSES[entity]].join(', ')})`,
       this.at(rowIndex, i), 'The report file has been edited, or comes from another tool; use the report as Canvas wrote it.');
   }
@@ -651,6 +673,7 @@ function convertFile(file: ReportFile, state: CanvasState, problems: Problems): 
     case 'sections': state.sections = readSections(cells, problems); break;
     case 'enrollments': withEnrollmentColumns(state, readEnrollments(cells)); break;
     case 'term_overrides': state.termOverrides = readTermOverrides(cells, problems); break;
+    case 'authentication_providers': state.authProviders = readAuthProviders(cells, problems); break;
   }
 }
 
@@ -896,6 +919,23 @@ function readTermOverrides(cells: FileCells, problems: Problems): TermOverrideRe
     const type = enrollmentType(cells, problems, r, c.date_override_enrollment_type);
     keys.check(`${termId}\u0000${type}`, `the ${type} override of term_id ${JSON.stringify(termId)}`, r, c.date_override_enrollment_type);
     out[r] = { term_id: termId, date_override_enrollment_type: type, start_date: cells.date(r, c.start_date), end_date: cells.date(r, c.end_date) };
+  }
+  return out;
+}
+
+function readAuthProviders(cells: FileCells, problems: Problems): AuthProvider[] {
+  const c = indexesOf(cells, AUTH_PROVIDER_COLUMNS);
+  const count = cells.table.rowCount;
+  const out: AuthProvider[] = new Array(count);
+  const keys = new UniqueKeys(cells, problems, '');
+  for (let r = 0; r < count; r++) {
+    const id = cells.required(r, c.id);
+    if (id !== '' && !/^\d+$/.test(id)) {
+      problems.error('canvas-report.bad-provider-id', `id must be a Canvas id (a whole number), not ${JSON.stringify(id)}`, cells.at(r, c.id),
+        `${AUTH_PROVIDERS_FILE} lists the account's providers as the Authentication Providers API gives them: id, auth_type.`);
+    }
+    keys.check(id, `provider id ${JSON.stringify(id)}`, r, c.id);
+    out[r] = { id, auth_type: cells.required(r, c.auth_type).toLowerCase() };
   }
   return out;
 }

@@ -35,6 +35,8 @@ export interface SummaryView {
 export interface CommentHeadView extends VerdictView {
   title: string;
   summary: SummaryView | null;
+  /** Where each side came from, escaped; null for plans that do not record it. */
+  sources: { sis: string; canvas: string } | null;
 }
 
 export interface SectionOpenView {

@@ -66,7 +66,7 @@ export function renderPlanComment(plan: Plan, options: CommentOptions): string[]
   commentMarker(options.environment, 1, 1); // rejects an environment name the marker cannot carry
   const text = freeText(options.showPersonalData);
 
-  const head = renderTemplate('comment', { title, ...verdictView(plan), summary: summaryView(plan) });
+  const head = renderTemplate('comment', { title, ...verdictView(plan), summary: summaryView(plan), sources: sourcesView(plan) });
   const blocks: Block[] = [
     ...listBlock('Blast radius', null, blastItems(plan)),
     ...listBlock(`Risks (${count(plan.risks.length)})`, riskIntro(plan.risks), riskItems(plan.risks, text)),
@@ -113,6 +113,12 @@ function verdictView(plan: Plan): VerdictView {
         ? { icon: '✅', label: 'No changes', headline: 'Canvas matches the SIS and the policies.', reasons }
         : { icon: '✅', label: 'Within guards', headline: `${changes}, applied after this pull request is reviewed and merged.`, reasons };
   }
+}
+
+/** `SIS: OneRoster CSV <path> (760 users) · Canvas: live https://…`, each value escaped (paths are free text). */
+function sourcesView(plan: Plan): { sis: string; canvas: string } | null {
+  const sources = plan.inputs.sources;
+  return sources ? { sis: escapeMarkdown(sources.sis, 300), canvas: escapeMarkdown(sources.canvas, 300) } : null;
 }
 
 function summaryView(plan: Plan): SummaryView | null {

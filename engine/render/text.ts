@@ -16,6 +16,12 @@ export interface TextOptions {
 const SIGN: Record<Action, string> = { create: '+', update: '~', adopt: '⇐', drop: '-' };
 const COLOR: Record<Action, number> = { create: 32, update: 33, adopt: 36, drop: 31 };
 
+/** A value from the plan file on one line: a control character there could rewrite the terminal. */
+function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
 export function renderText(plan: Plan, options: TextOptions): string {
   const paint = (code: number, s: string) => (options.color ? `\u001b[${code}m${s}\u001b[0m` : s);
   const bold = (s: string) => (options.color ? `\u001b[1m${s}\u001b[0m` : s);
@@ -25,6 +31,9 @@ export function renderText(plan: Plan, options: TextOptions): string {
   };
   const lines: string[] = [];
   lines.push(bold(`rosterops plan ${plan.planId.slice(0, 19)}…`) + `  (as of ${plan.inputs.asOf})`);
+  // Where each side came from (plans written before this was recorded have no such lines).
+  const sources = plan.inputs.sources;
+  if (sources) lines.push(`  SIS:    ${oneLine(sources.sis)}`, `  Canvas: ${oneLine(sources.canvas)}`);
   lines.push('');
   if (plan.operations.length === 0) {
     lines.push(paint(32, 'No changes. Canvas matches the SIS and the policies.'));

@@ -57,6 +57,7 @@ interface PlanParts {
   counts?: Plan['counts'];
   notes?: string[];
   labels?: Plan['labels'];
+  sources?: NonNullable<Plan['inputs']['sources']>;
 }
 
 export function planOf(parts: PlanParts): Plan {
@@ -68,7 +69,7 @@ export function planOf(parts: PlanParts): Plan {
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     planId: planIdOf({ operations: parts.operations, risks, verdict, summary, labels }),
-    inputs: INPUTS,
+    inputs: parts.sources ? { ...INPUTS, sources: parts.sources } : INPUTS,
     summary,
     operations: parts.operations,
     risks,
@@ -129,6 +130,7 @@ export function smallMixedPlan(): Plan {
     counts: counts({ accounts: [2, 1], courses: [2, 2], users: [4, 3], enrollments: [4, 6] }),
     notes: ['Canvas term date overrides are unknown (provisioning reports do not export them): every override in the policies is sent'],
     labels: { accounts: { sch1: 'North High', sch2: 'Lincoln High' }, terms: { f25: 'Fall 2025' } },
+    sources: { sis: 'OneRoster CSV exports/north-district (4 users)', canvas: 'live https://north.instructure.com' },
   });
 }
 
@@ -180,6 +182,8 @@ export function hostilePlan(): Plan {
   return planOf({
     operations, risks,
     notes: ['note with <script> and | pipes | and\nnewline'],
+    // Paths are free text: a folder may be named anything, a terminal escape included.
+    sources: { sis: 'OneRoster CSV exports/<script>x</script>|**x**|\n## heading (3 users)', canvas: 'snapshot [link](http://evil)/`code` @admins #12\u001b[2J</sub>' },
     labels: { accounts: { evil: '<b>Evil</b> | High [x](y) @school' }, terms: { 'evil-term': '#1 `term`\n---' } },
   });
 }

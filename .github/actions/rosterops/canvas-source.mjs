@@ -8,7 +8,7 @@
 //   source=live|offline|unknown   live: reads Canvas over HTTP and needs the token
 //   token-env=NAME                the environment variable the token is read from (sources.canvas.tokenEnv)
 //
-// Same rule as `rosterops plan` (engine/cli/commands/plan.ts, planSources): --canvas-snapshot wins,
+// The rule is the engine's own (engine/cli/canvas-source.ts, canvasSourceFor): --canvas-snapshot wins,
 // then --canvas-url, then the policy's snapshot, then the policy's URL. The policies are read with the
 // engine's own loader (dist/, built by `npm ci` in the rosterops checkout this file belongs to), so
 // file merging, defaults and relative paths are the engine's. Invalid policies print `source=unknown`
@@ -21,12 +21,13 @@ let source = 'unknown';
 let tokenEnv = 'CANVAS_TOKEN';
 try {
   const { loadPolicies } = await import(new URL('../../../dist/engine/policy/load.js', import.meta.url).href);
+  const { canvasSourceFor } = await import(new URL('../../../dist/engine/cli/canvas-source.js', import.meta.url).href);
   const { resolve } = await import('node:path');
   const { config } = await loadPolicies(resolve(configDir));
-  const canvas = config.sources.canvas;
-  tokenEnv = canvas.tokenEnv || tokenEnv;
-  const live = !flag('--canvas-snapshot') && (flag('--canvas-url') || (!canvas.snapshot && Boolean(canvas.url)));
-  source = live ? 'live' : 'offline';
+  tokenEnv = config.sources.canvas.tokenEnv || tokenEnv;
+  // Only whether a flag is given matters to the rule, not its value.
+  const flags = { ...(flag('--canvas-snapshot') ? { canvasSnapshot: '.' } : {}), ...(flag('--canvas-url') ? { canvasUrl: 'https://canvas.invalid' } : {}) };
+  source = canvasSourceFor('plan', config, flags).kind === 'live' ? 'live' : 'offline';
 } catch (err) {
   const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
   process.stderr.write(`canvas-source: could not read the policies in ${configDir}: ${message}\n`);

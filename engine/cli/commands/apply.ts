@@ -14,6 +14,7 @@ import { connectCanvas } from '../../canvas/live.js';
 import { ExitCode, PlanRefusedError } from '../../errors.js';
 import { readPlanFile } from '../../plan/plan-file.js';
 import type { Output } from '../output.js';
+import { canvasSourceFor, describeCanvasSource } from '../canvas-source.js';
 import { loadConfig, progressPrinter, sisReader, type SourceFlags } from './plan.js';
 
 export interface ApplyFlags extends SourceFlags {
@@ -80,7 +81,13 @@ export async function applyCommand(output: Output, flags: ApplyFlags, env: NodeJ
   // one applyPlan computes from its own re-plan, never this one.
   checkVerdict(plan, { by: 'pending', planId: plan.planId });
   const granted = await gatherApproval(flags, plan, config, env, log);
-  const canvas = connectCanvas(config, { ...(flags.canvasUrl ? { url: flags.canvasUrl } : {}), env, log, onProgress: progressPrinter(output) });
+  // Apply reads the Canvas it writes to: always live (canvas-source.ts), whatever the plan was made from.
+  const source = canvasSourceFor('apply', config, flags);
+  const canvas = connectCanvas(config, { url: source.url, env, log, onProgress: progressPrinter(output) });
+  const plannedFrom = plan.inputs.sources?.canvas;
+  if (plannedFrom !== undefined && plannedFrom.startsWith('snapshot ')) {
+    log(`${flags.plan} was planned from a Canvas ${plannedFrom}; apply plans again from ${describeCanvasSource(source)} and goes on only if that plan is the same (same planId)`);
+  }
   const recordPath = resolve(flags.record ?? join(dirname(planPath), 'apply-record.json'));
   const record = await applyPlan({
     plan, config, sis: sisReader(config, flags), canvas, log, ...(granted ? { approval: granted } : {}),

@@ -1,7 +1,7 @@
 /** `rosterops plan` and `rosterops show`. */
 import { resolve } from 'node:path';
 import { ConfigError, ExitCode } from '../../errors.js';
-import type { Plan } from '../../model/plan.js';
+import type { Plan, PlanSourceNames } from '../../model/plan.js';
 import { runPlanPipeline, type PhaseTimings, type Sources } from '../../pipeline.js';
 import { readPlanFile, serialisePlan, writePlanFile } from '../../plan/plan-file.js';
 import { loadPolicies } from '../../policy/load.js';
@@ -14,7 +14,9 @@ import { isValidEnvironment } from '../../render/comment-marker.js';
 import { renderPlanComment } from '../../render/markdown.js';
 import { renderText } from '../../render/text.js';
 import type { InputLimits } from '../../util/limits.js';
+import { canvasSourceFor, describeCanvasSource, type CanvasSource } from '../canvas-source.js';
 import { printWarnings, type Output } from '../output.js';
+import { shownPath } from '../shown-location.js';
 
 export interface SourceFlags {
   config: string;
@@ -50,16 +52,49 @@ function sisPathOf(config: Config, flags: SourceFlags): string {
 }
 
 /**
- * Where Canvas is read from: --canvas-snapshot, else --canvas-url (live), else the policy's
- * snapshot, else the policy's URL (live). Offline first, so a plan never needs a token by surprise.
+ * The sources of a plan, and how its header names them (`inputs.sources`). Where Canvas is read
+ * from follows the one rule of canvas-source.ts: --canvas-snapshot, --canvas-url, the policy's
+ * snapshot, the policy's URL.
  */
-export function planSources(config: Config, flags: SourceFlags, output: Output): Sources {
-  const live = !flags.canvasSnapshot && (flags.canvasUrl !== undefined || (!config.sources.canvas.snapshot && config.sources.canvas.url));
-  if (live) {
-    const canvas = connectCanvas(config, { ...(flags.canvasUrl ? { url: flags.canvasUrl } : {}), log: (l) => output.err(`${l}\n`), onProgress: progressPrinter(output) });
-    return { readSis: sisReader(config, flags), readCanvas: () => canvas.readState() };
-  }
-  return fileSources(config, flags);
+export interface PlanningSources extends Sources {
+  /** Call after the plan: the SIS line counts the users read. */
+  names(): PlanSourceNames;
+}
+
+export function planSources(config: Config, flags: SourceFlags, output: Output): PlanningSources {
+  const source = canvasSourceFor('plan', config, flags);
+  if (source.kind === 'snapshot') return fileSources(config, flags, source.path);
+  const canvas = connectCanvas(config, { url: source.url, log: (l) => output.err(`${l}\n`), onProgress: progressPrinter(output) });
+  return describedSources(config, flags, source, { readSis: sisReader(config, flags), readCanvas: () => canvas.readState() });
+}
+
+/** The SIS side as the plan header names it, before the user count. Other SIS sources (REST, SFTP, download) name themselves here. */
+export function sisSourceName(config: Config, flags: SourceFlags): string {
+  return `OneRoster CSV ${shownPath(sisPathOf(config, flags))}`;
+}
+
+/** Wraps the SIS reader to count the users it read, for the header line `SIS: … (760 users)`. */
+export function describedSources(config: Config, flags: SourceFlags, canvas: CanvasSource, sources: Sources): PlanningSources {
+  let users: number | null = null;
+  const readSis = sources.readSis;
+  return {
+    ...sources,
+    readSis: async () => {
+      const sis = await readSis();
+      users = sis.users.length;
+      return sis;
+    },
+    names: () => ({ sis: withCount(sisSourceName(config, flags), users), canvas: describeCanvasSource(canvas) }),
+  };
+}
+
+function withCount(name: string, users: number | null): string {
+  return users === null ? name : `${name} (${users} ${users === 1 ? 'user' : 'users'})`;
+}
+
+/** The plan with its header's source lines: outside the planId, inside the file digest. */
+export function withSourceNames(plan: Plan, names: PlanSourceNames): Plan {
+  return { ...plan, inputs: { ...plan.inputs, sources: names } };
 }
 
 /** On a terminal one line that updates in place; in CI a line per change of state. */
@@ -77,10 +112,10 @@ export function progressPrinter(output: Output): (text: string) => void {
   };
 }
 
-/** Offline sources: the SIS export and a Canvas provisioning report on disk. */
-export function fileSources(config: Config, flags: SourceFlags): Sources {
-  const snapshot = flags.canvasSnapshot ? resolve(flags.canvasSnapshot) : config.sources.canvas.snapshot;
-  if (!snapshot) {
+/** Offline sources: the SIS export and a Canvas provisioning report on disk (`snapshot`: the policy's unless given). */
+export function fileSources(config: Config, flags: SourceFlags, snapshot?: string): PlanningSources {
+  const path = snapshot ?? (flags.canvasSnapshot ? resolve(flags.canvasSnapshot) : config.sources.canvas.snapshot);
+  if (!path) {
     throw new ConfigError(
       'sources.canvas.snapshot-missing', 'no Canvas snapshot to plan against', { file: config.files[0], field: 'sources.canvas.snapshot' },
       'Set sources.canvas.snapshot to a provisioning report directory or zip, or pass --canvas-snapshot PATH.',
@@ -88,14 +123,14 @@ export function fileSources(config: Config, flags: SourceFlags): Sources {
   }
   const sisPath = sisPathOf(config, flags);
   let background: BackgroundReading | null = null;
-  return {
+  return describedSources(config, flags, { kind: 'snapshot', path }, {
     readSis: () => readOneRoster(sisPath, { ...background?.sis, ...limitsOf(config) }),
     startBackground: () => {
-      const started = (background = startBackgroundParse(sisPath, snapshot, config.limits));
+      const started = (background = startBackgroundParse(sisPath, path, config.limits));
       return () => started.stop();
     },
-    readCanvas: () => (background ? background.readCanvas() : readCanvasReport(snapshot, config.limits)),
-  };
+    readCanvas: () => (background ? background.readCanvas() : readCanvasReport(path, config.limits)),
+  });
 }
 
 export async function loadConfig(output: Output, dir: string, verbose = false): Promise<Config> {
@@ -124,7 +159,10 @@ export function renderPlan(output: Output, plan: Plan, flags: { format: 'text' |
 
 export async function planCommand(output: Output, flags: PlanFlags): Promise<number> {
   const config = await loadConfig(output, flags.config, flags.verbose);
-  const { plan, warnings, timings } = await runPlanPipeline(config, planSources(config, flags, output), flags.asOf ?? null);
+  const sources = planSources(config, flags, output);
+  const run = await runPlanPipeline(config, sources, flags.asOf ?? null);
+  const { warnings, timings } = run;
+  const plan = withSourceNames(run.plan, sources.names());
   printWarnings(output, warnings, flags.verbose ?? false);
   const writing = performance.now();
   if (flags.out) await writePlanFile(resolve(flags.out), plan);

@@ -20,7 +20,8 @@ import { planAgainstCanvas, prepareSisSide } from '../../pipeline.js';
 import type { Config } from '../../policy/types.js';
 import { renderPlanComment } from '../../render/markdown.js';
 import type { Output } from '../output.js';
-import { loadConfig, progressPrinter, sisReader, type SourceFlags } from './plan.js';
+import { canvasSourceFor } from '../canvas-source.js';
+import { describedSources, loadConfig, progressPrinter, sisReader, withSourceNames, type SourceFlags } from './plan.js';
 
 export interface SyncFlags extends SourceFlags {
   environment: string;
@@ -39,11 +40,14 @@ export interface SyncContext {
 export async function syncCommand(output: Output, flags: SyncFlags, context: SyncContext = { env: process.env }): Promise<number> {
   const config = await loadConfig(output, flags.config, flags.verbose);
   const log = (line: string) => output.err(`${line}\n`);
-  const canvas = connectCanvas(config, { ...(flags.canvasUrl ? { url: flags.canvasUrl } : {}), env: context.env, log, onProgress: progressPrinter(output) });
-  const sis = sisReader(config, flags);
+  // Sync plans and applies: it reads the Canvas it writes to, always live (canvas-source.ts).
+  const source = canvasSourceFor('sync', config, flags);
+  const canvas = connectCanvas(config, { url: source.url, env: context.env, log, onProgress: progressPrinter(output) });
+  const described = describedSources(config, flags, source, { readSis: sisReader(config, flags), readCanvas: () => canvas.readState() });
+  const sis = described.readSis;
   // Read once: the plan and, when it goes, apply's staleness and convergence checks use this SIS side.
   const sisSide = await prepareSisSide(config, sis, null);
-  const { plan } = await planAgainstCanvas(config, sisSide, () => canvas.readState());
+  const plan = withSourceNames((await planAgainstCanvas(config, sisSide, described.readCanvas)).plan, described.names());
   output.out(`plan ${plan.planId}: ${plan.operations.length} operation(s), verdict ${plan.verdict.status}\n`);
   if (plan.operations.length === 0) {
     output.out('Nothing to do: Canvas matches the SIS.\n');
