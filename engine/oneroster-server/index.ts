@@ -1,0 +1,410 @@
+/**
+ * A local OneRoster REST provider for end-to-end tests, demos and the bench (DESIGN.md "Test
+ * doubles that speak the real wire format"): it serves a OneRoster CSV export over the 1.1 or
+ * 1.2 rostering binding (reference oneroster.md §2) on 127.0.0.1 only, behind OAuth 1.0a
+ * signatures and/or OAuth 2 client-credentials tokens, with switchable faults (faults.ts) and a
+ * request log free of secrets (request-log.ts).
+ *
+ * Routes: `{base}/{collection}` and `{base}/{collection}/{sourcedId}` for orgs, academicSessions,
+ * courses, classes, users, enrollments, demographics, schools, terms, gradingPeriods, students,
+ * teachers, where base is `/ims/oneroster/v1p1` (1.1) or `/ims/oneroster/rostering/v1p2` (1.2);
+ * `POST /oauth/token` (also `/token`) when OAuth 2 is on; control routes (never faulted, no auth):
+ * `GET|DELETE /__oneroster/requests` (the log; DELETE clears it), `GET|POST /__oneroster/faults`
+ * (POST body: a fault spec, replacing the rules).
+ */
+import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { basePathOf, collectionRoutes, type CollectionRoute } from './collections.js';
+import { loadExport, type LoadedExport } from './export.js';
+import { FaultBook, FaultSpecError, type FaultKind } from './faults.js';
+import { ImsxError, imsxStatus } from './imsx.js';
+import { OAuth1Verifier, percentEncode } from './oauth1.js';
+import { OAuth2Server, TOKEN_PATHS } from './oauth2.js';
+import { matchesFilter, parseCollectionQuery, parseFields, project, valuesAt, type CollectionQuery } from './query.js';
+import { buildSources, type JsonRecord, type OneRosterVersion, type RecordSource } from './records.js';
+import { authSchemeOf, loggableQuery, RequestLog, type LoggedRequest } from './request-log.js';
+
+export { parseFaultSpec, FaultSpecError, FaultBook, type FaultRule, type FaultKind } from './faults.js';
+export type { LoggedRequest } from './request-log.js';
+export { basePathOf } from './collections.js';
+
+export interface OneRosterServerOptions {
+  /** The export: a folder of OneRoster CSV files or a .zip. */
+  data: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Binding served; default: the manifest's oneroster.version, else 1.1. */
+  version?: OneRosterVersion;
+  oauth1?: { consumerKey: string; consumerSecret: string };
+  oauth2?: { clientId: string; clientSecret: string; tokenLifetimeSeconds?: number };
+  /** Largest page served; a larger `limit` is served this many records (default 1000). */
+  maxLimit?: number;
+  faults?: string;
+  /** Clock, for tests of timestamps and token expiry. */
+  now?: () => number;
+}
+
+export interface OneRosterServer {
+  /** Origin, e.g. `http://127.0.0.1:54321` (no trailing slash). */
+  url: string;
+  /** The rostering service base, e.g. `http://127.0.0.1:54321/ims/oneroster/v1p1`. */
+  baseUrl: string;
+  /** The OAuth 2 token endpoint (also served when OAuth 2 is off, answering 404). */
+  tokenUrl: string;
+  version: OneRosterVersion;
+  faults: FaultBook;
+  requests: RequestLog;
+  /** Records per base collection. */
+  counts: Record<string, number>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_LIMIT = 1000;
+const MAX_BODY_BYTES = 64 * 1024;
+
+interface Context {
+  version: OneRosterVersion;
+  basePath: string;
+  routes: Map<string, CollectionRoute>;
+  sources: Map<string, RecordSource>;
+  oauth1: OAuth1Verifier | null;
+  oauth2: OAuth2Server | null;
+  maxLimit: number;
+  faults: FaultBook;
+  log: RequestLog;
+  origin: () => string;
+  /** sourcedId → row, per base collection, built on the first single-record request. */
+  rowIndex: Map<string, Map<string, number>>;
+}
+
+export async function startOneRosterServer(options: OneRosterServerOptions): Promise<OneRosterServer> {
+  const data: LoadedExport = loadExport(options.data);
+  const version: OneRosterVersion = options.version ?? (data.manifestVersion?.startsWith('1.2') ? '1.2' : '1.1');
+  const now = options.now ?? (() => Date.now());
+  const maxLimit = options.maxLimit ?? DEFAULT_MAX_LIMIT;
+  if (!Number.isInteger(maxLimit) || maxLimit < 1) throw new Error('startOneRosterServer: maxLimit must be a positive integer');
+  const sources = buildSources(data, version, new Date(now()).toISOString());
+  let origin = '';
+  const ctx: Context = {
+    version,
+    basePath: basePathOf(version),
+    routes: collectionRoutes(version),
+    sources,
+    oauth1: options.oauth1 ? new OAuth1Verifier(options.oauth1.consumerKey, options.oauth1.consumerSecret, now) : null,
+    oauth2: options.oauth2 ? new OAuth2Server(options.oauth2.clientId, options.oauth2.clientSecret, options.oauth2.tokenLifetimeSeconds ?? 3600, now) : null,
+    maxLimit,
+    faults: new FaultBook(options.faults),
+    log: new RequestLog(),
+    origin: () => origin,
+    rowIndex: new Map(),
+  };
+  const server = createServer((req, res) => {
+    handle(ctx, req, res).catch(() => {
+      if (!res.headersSent) sendJson(res, 500, imsxStatus('internal_server_error', 'the server failed'));
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: origin,
+    baseUrl: `${origin}${ctx.basePath}`,
+    tokenUrl: `${origin}${TOKEN_PATHS[0]}`,
+    version,
+    faults: ctx.faults,
+    requests: ctx.log,
+    counts: Object.fromEntries([...sources].map(([name, s]) => [name, s.rowCount])),
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const rawUrl = req.url ?? '/';
+  const queryAt = rawUrl.indexOf('?');
+  const rawPath = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
+  const rawQuery = queryAt < 0 ? '' : rawUrl.slice(queryAt + 1);
+  const url = new URL(rawUrl, ctx.origin());
+  const method = (req.method ?? 'GET').toUpperCase();
+  const body = await readBody(req);
+  if (body === null) {
+    sendJson(res, 413, imsxStatus('invaliddata', 'request body too large'));
+    return;
+  }
+  const contentType = String(req.headers['content-type'] ?? '');
+  const authorization = req.headers.authorization;
+
+  if (url.pathname.startsWith('/__oneroster/')) return control(ctx, method, url.pathname, body, res);
+
+  const entry: LoggedRequest = { at: new Date().toISOString(), method, path: url.pathname, query: loggableQuery(url.searchParams), auth: authSchemeOf(authorization), status: 0 };
+  const finish = (status: number): void => {
+    entry.status = status;
+    ctx.log.add(entry);
+  };
+
+  if (TOKEN_PATHS.includes(url.pathname) && ctx.oauth2) {
+    if (method !== 'POST') return finish(sendJson(res, 405, { error: 'invalid_request', error_description: 'POST the token request' }, { Allow: 'POST' }));
+    const faulted = await applyFaults(ctx, ['token'], res, entry);
+    if (faulted !== null) return finish(faulted);
+    const formBody = body.toString('utf8');
+    const answer = ctx.oauth2.issue(authorization, contentType, formBody);
+    const form = new URLSearchParams(/^application\/x-www-form-urlencoded/i.test(contentType) ? formBody : '');
+    entry.clientAuth = answer.clientAuth;
+    if (answer.clientId !== undefined) entry.clientId = answer.clientId;
+    if (form.has('grant_type')) entry.grantType = form.get('grant_type')!;
+    if (form.has('scope')) entry.scope = form.get('scope')!;
+    return finish(sendJson(res, answer.status, answer.body, answer.headers));
+  }
+
+  if (!url.pathname.startsWith(`${ctx.basePath}/`)) {
+    return finish(sendJson(res, 404, imsxStatus('unknownobject', `no such service: ${url.pathname} (this server serves ${ctx.basePath})`)));
+  }
+  const segments = rawPath.slice(ctx.basePath.length + 1).split('/').map(safeDecode);
+  const route = ctx.routes.get(segments[0] ?? '');
+  if (!route || segments.length > 2 || segments.some((s) => s === '')) {
+    return finish(sendJson(res, 404, imsxStatus('unknownobject', `no such endpoint: ${url.pathname}`)));
+  }
+
+  const auth = authenticate(ctx, req, method, rawPath, rawQuery, contentType, body, entry);
+  if (auth !== null) return finish(sendJson(res, 401, imsxStatus('unauthorisedrequest', auth.description), auth.headers));
+
+  if (method !== 'GET') return finish(sendJson(res, 405, imsxStatus('unsupported_method', `${method} is not supported; the rostering service is read-only`), { Allow: 'GET' }));
+
+  const names = [route.name, route.base];
+  if (entry.auth === 'bearer' && ctx.faults.take('expire-token', names)) {
+    ctx.oauth2?.expire(authorization);
+    entry.fault = 'expire-token';
+    return finish(sendJson(res, 401, imsxStatus('unauthorisedrequest', 'the access token has expired'), { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="The access token expired"' }));
+  }
+  const faulted = await applyFaults(ctx, names, res, entry);
+  if (faulted !== null) return finish(faulted);
+
+  const source = ctx.sources.get(route.base);
+  try {
+    if (segments.length === 2) return finish(single(ctx, route, source, segments[1]!, url, res, entry));
+    return finish(collection(ctx, route, source, url, res, entry));
+  } catch (err) {
+    if (err instanceof ImsxError) return finish(sendJson(res, err.status, err.payload(), err.headers));
+    throw err;
+  }
+}
+
+/** null when the request may proceed; else what to answer 401 with. */
+function authenticate(
+  ctx: Context, req: IncomingMessage, method: string, rawPath: string, rawQuery: string, contentType: string, body: Buffer, entry: LoggedRequest,
+): { description: string; headers: Record<string, string> } | null {
+  if (!ctx.oauth1 && !ctx.oauth2) return null;
+  const authorization = req.headers.authorization;
+  const challenges: string[] = [];
+  if (ctx.oauth2) challenges.push('Bearer realm="oneroster"');
+  if (ctx.oauth1) challenges.push('OAuth realm="oneroster"');
+  const refuse = (why: string, bearerError?: string) => {
+    entry.authFailure = why;
+    const headers = { 'WWW-Authenticate': bearerError ? `Bearer realm="oneroster", error="${bearerError}"` : challenges.join(', ') };
+    return { description: why, headers };
+  };
+  if (ctx.oauth2 && entry.auth === 'bearer') {
+    const state = ctx.oauth2.check(authorization);
+    if (state === 'valid') return null;
+    return refuse(state === 'expired' ? 'the access token has expired' : 'unknown access token', 'invalid_token');
+  }
+  if (ctx.oauth1 && (entry.auth === 'oauth1' || /(^|&)oauth_signature=/.test(rawQuery))) {
+    const outcome = ctx.oauth1.verify({
+      method, scheme: 'http', host: String(req.headers.host ?? ''), path: rawPath, rawQuery, authorization,
+      formBody: /^application\/x-www-form-urlencoded/i.test(contentType) ? body.toString('utf8') : '',
+    });
+    entry.oauthParams = outcome.paramNames;
+    if (outcome.consumerKey !== undefined) entry.consumerKey = outcome.consumerKey;
+    if (outcome.ok) {
+      entry.signatureMethod = outcome.signatureMethod;
+      return null;
+    }
+    return refuse(`OAuth 1.0a: ${outcome.reason}`);
+  }
+  return refuse(ctx.oauth2 && ctx.oauth1 ? 'sign the request (OAuth 1.0a) or send a bearer token (OAuth 2)' : ctx.oauth2 ? 'send a bearer token (OAuth 2 client credentials)' : 'sign the request (OAuth 1.0a)');
+}
+
+/** Answers (or kills) the request when a fault applies; the status answered, or null to go on. */
+async function applyFaults(ctx: Context, names: string[], res: ServerResponse, entry: LoggedRequest): Promise<number | null> {
+  const take = (kind: FaultKind) => ctx.faults.take(kind, names);
+  const slow = take('slow');
+  if (slow) {
+    entry.fault = 'slow';
+    await new Promise((r) => setTimeout(r, slow.param ?? 1000));
+  }
+  if (take('cut')) {
+    entry.fault = 'cut';
+    res.socket?.destroy();
+    return 0;
+  }
+  const throttle = take('429');
+  if (throttle) {
+    entry.fault = '429';
+    return sendJson(res, 429, imsxStatus('server_busy', 'too many requests; retry later'), { 'Retry-After': String(throttle.param ?? 1) });
+  }
+  const error = take('5xx');
+  if (error) {
+    entry.fault = String(error.status);
+    return sendJson(res, error.status ?? 500, imsxStatus(error.status === 503 ? 'server_busy' : 'internal_server_error', 'the server failed (injected fault)'));
+  }
+  return null;
+}
+
+function single(ctx: Context, route: CollectionRoute, source: RecordSource | undefined, id: string, url: URL, res: ServerResponse, entry: LoggedRequest): number {
+  const notFound = () => sendJson(res, 404, imsxStatus('unknownobject', `no ${route.singular} with sourcedId ${id}`));
+  if (!source) return notFound();
+  let index = ctx.rowIndex.get(source.collection);
+  if (!index) {
+    index = new Map();
+    for (let r = 0; r < source.rowCount; r++) if (!index.has(source.sourcedId(r))) index.set(source.sourcedId(r), r);
+    ctx.rowIndex.set(source.collection, index);
+  }
+  const row = index.get(id);
+  if (row === undefined) return notFound();
+  const record = source.record(row, baseUrlOf(ctx));
+  if (route.where && !route.where(record)) return notFound();
+  const { known, unknown } = parseFields(url.searchParams.get('fields'), source.fields);
+  const payload: JsonRecord = { [route.singular]: project(record, known) };
+  if (unknown.length > 0) payload.statusInfoSet = [imsxStatus('invalid_selection_field', `no such field: ${unknown.join(', ')}`, 'warning')];
+  return sendBody(res, 200, JSON.stringify(payload), {}, takeCutBody(ctx, route, entry));
+}
+
+function collection(ctx: Context, route: CollectionRoute, source: RecordSource | undefined, url: URL, res: ServerResponse, entry: LoggedRequest): number {
+  const fields = source?.fields ?? new Set(['sourcedId', 'status', 'dateLastModified', 'metadata']);
+  const query = parseCollectionQuery(url.searchParams, fields, ctx.maxLimit, ctx.version);
+  const base = baseUrlOf(ctx);
+  const rows = source ? selectRows(source, route, query, base) : null;
+  const total = rows ? rows.length : source ? source.rowCount : 0;
+  const rowAt = (i: number): number => (rows ? rows[i]! : i);
+  const lie = ctx.faults.take('lie-total', [route.name, route.base]);
+  if (lie) entry.fault = 'lie-total';
+  const shownTotal = total + (lie?.param ?? 0);
+
+  const parts: string[] = [];
+  const end = Math.min(total, query.offset + query.limit);
+  for (let i = query.offset; i < end; i++) parts.push(JSON.stringify(project(source!.record(rowAt(i), base), query.fields)));
+  let body = `{"${route.plural}":[${parts.join(',')}]`;
+  if (query.unknownFields.length > 0) {
+    body += `,"statusInfoSet":${JSON.stringify([imsxStatus('invalid_selection_field', `no such field: ${query.unknownFields.join(', ')}`, 'warning')])}`;
+  }
+  body += '}';
+  const headers: Record<string, string> = { 'X-Total-Count': String(shownTotal) };
+  const link = linkHeader(url, query, shownTotal);
+  if (link) headers.Link = link;
+  return sendBody(res, 200, body, headers, takeCutBody(ctx, route, entry));
+}
+
+function takeCutBody(ctx: Context, route: CollectionRoute, entry: LoggedRequest): boolean {
+  if (!ctx.faults.take('cut-body', [route.name, route.base])) return false;
+  entry.fault = 'cut-body';
+  return true;
+}
+
+/** Row numbers matching the view, filter and sort; null when every row in file order is meant. */
+function selectRows(source: RecordSource, route: CollectionRoute, query: CollectionQuery, base: string): number[] | null {
+  if (!route.where && !query.filter && !query.sort) return null;
+  const rows: number[] = [];
+  const keys: string[] = [];
+  for (let r = 0; r < source.rowCount; r++) {
+    const record = source.record(r, base);
+    if (route.where && !route.where(record)) continue;
+    if (query.filter && !matchesFilter(record, query.filter)) continue;
+    rows.push(r);
+    if (query.sort) keys.push(valuesAt(record, query.sort)[0] ?? '\uffff');
+  }
+  if (!query.sort) return rows;
+  const order = rows.map((_, i) => i);
+  const sign = query.descending ? -1 : 1;
+  order.sort((a, b) => (keys[a]! < keys[b]! ? -sign : keys[a]! > keys[b]! ? sign : a - b));
+  return order.map((i) => rows[i]!);
+}
+
+/** RFC 8288 links to the first, previous, next and last pages, keeping every other parameter. */
+function linkHeader(url: URL, query: CollectionQuery, total: number): string {
+  const at = (offset: number): string => {
+    // Percent-encoded (RFC 3986, spaces as %20): a client signing the link with OAuth 1.0a reads it back unchanged.
+    const pairs: string[] = [];
+    for (const [k, v] of url.searchParams) if (k !== 'limit' && k !== 'offset' && !k.startsWith('oauth_')) pairs.push(`${percentEncode(k)}=${percentEncode(v)}`);
+    pairs.push(`limit=${query.limit}`, `offset=${offset}`);
+    return `${url.origin}${url.pathname}?${pairs.join('&')}`;
+  };
+  const links: string[] = [];
+  const last = total === 0 ? 0 : Math.floor((total - 1) / query.limit) * query.limit;
+  if (query.offset + query.limit < total) links.push(`<${at(query.offset + query.limit)}>; rel="next"`);
+  if (query.offset > 0) links.push(`<${at(Math.max(0, query.offset - query.limit))}>; rel="prev"`);
+  links.push(`<${at(0)}>; rel="first"`);
+  links.push(`<${at(last)}>; rel="last"`);
+  return links.join(', ');
+}
+
+function baseUrlOf(ctx: Context): string {
+  return `${ctx.origin()}${ctx.basePath}`;
+}
+
+function control(ctx: Context, method: string, path: string, body: Buffer, res: ServerResponse): void {
+  if (path === '/__oneroster/requests') {
+    if (method === 'DELETE') {
+      ctx.log.clear();
+      sendJson(res, 200, { requests: [] });
+      return;
+    }
+    sendJson(res, 200, { requests: ctx.log.entries });
+    return;
+  }
+  if (path === '/__oneroster/faults') {
+    if (method === 'POST') {
+      try {
+        ctx.faults.replace(body.toString('utf8'));
+      } catch (err) {
+        if (err instanceof FaultSpecError) {
+          sendJson(res, 400, { error: err.message });
+          return;
+        }
+        throw err;
+      }
+    }
+    sendJson(res, 200, { faults: ctx.faults.pending() });
+    return;
+  }
+  sendJson(res, 404, { error: `no control route ${path}` });
+}
+
+function sendJson(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): number {
+  return sendBody(res, status, JSON.stringify(payload), headers, false);
+}
+
+/** With `cut`, the headers and half the body go out, then the connection is destroyed. */
+function sendBody(res: ServerResponse, status: number, body: string, headers: Record<string, string>, cut: boolean): number {
+  const bytes = Buffer.from(body, 'utf8');
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(bytes.length), ...headers });
+  if (cut) {
+    res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.socket?.destroy());
+    return status;
+  }
+  res.end(bytes);
+  return status;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
