@@ -95,9 +95,10 @@ export class FaultBook {
     this.rules = parseFaultSpec(spec);
   }
 
-  /** Consumes one use of the first live rule of `kind` matching the route. */
-  take(kind: FaultKind, names: readonly string[]): FaultRule | null {
-    const rule = this.rules.find((r) => r.kind === kind && r.remaining > 0 && matchesTarget(r.target, names));
+  /** Consumes one use of the first live rule (in spec order) of one of `kinds` matching the route. */
+  take(kinds: FaultKind | readonly FaultKind[], names: readonly string[]): FaultRule | null {
+    const wanted: readonly FaultKind[] = typeof kinds === 'string' ? [kinds] : kinds;
+    const rule = this.rules.find((r) => wanted.includes(r.kind) && r.remaining > 0 && matchesTarget(r.target, names));
     if (!rule) return null;
     rule.remaining--;
     return rule;

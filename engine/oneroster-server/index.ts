@@ -75,7 +75,14 @@ interface Context {
   origin: () => string;
   /** sourcedId → row, per base collection, built on the first single-record request. */
   rowIndex: Map<string, Map<string, number>>;
+  /**
+   * Recent selections (view + filter + sort → rows): a client paging through `/students` or a
+   * filtered collection asks for the same selection once per page, and the export never changes.
+   */
+  selections: Map<string, number[]>;
 }
+
+const CACHED_SELECTIONS = 16;
 
 export async function startOneRosterServer(options: OneRosterServerOptions): Promise<OneRosterServer> {
   const data: LoadedExport = loadExport(options.data);
@@ -97,6 +104,7 @@ export async function startOneRosterServer(options: OneRosterServerOptions): Pro
     log: new RequestLog(),
     origin: () => origin,
     rowIndex: new Map(),
+    selections: new Map(),
   };
   const server = createServer((req, res) => {
     handle(ctx, req, res).catch(() => {
@@ -237,21 +245,20 @@ async function applyFaults(ctx: Context, names: string[], res: ServerResponse, e
     entry.fault = 'slow';
     await new Promise((r) => setTimeout(r, slow.param ?? 1000));
   }
-  if (take('cut')) {
+  // Of the answering faults, the first in the spec's order applies: `503:token,cut:token` is a 503, then a cut.
+  const rule = ctx.faults.take(['cut', '429', '5xx'], names);
+  if (!rule) return null;
+  if (rule.kind === 'cut') {
     entry.fault = 'cut';
     res.socket?.destroy();
     return 0;
   }
-  const throttle = take('429');
-  if (throttle) {
+  if (rule.kind === '429') {
     entry.fault = '429';
-    return sendJson(res, 429, imsxStatus('server_busy', 'too many requests; retry later'), { 'Retry-After': String(throttle.param ?? 1) });
+    return sendJson(res, 429, imsxStatus('server_busy', 'too many requests; retry later'), { 'Retry-After': String(rule.param ?? 1) });
   }
-  const error = take('5xx');
-  if (error) {
-    entry.fault = String(error.status);
-    return sendJson(res, error.status ?? 500, imsxStatus(error.status === 503 ? 'server_busy' : 'internal_server_error', 'the server failed (injected fault)'));
-  }
+  entry.fault = String(rule.status);
+  return sendJson(res, rule.status ?? 500, imsxStatus(rule.status === 503 ? 'server_busy' : 'internal_server_error', 'the server failed (injected fault)'));
   return null;
 }
 
@@ -278,7 +285,7 @@ function collection(ctx: Context, route: CollectionRoute, source: RecordSource |
   const fields = source?.fields ?? new Set(['sourcedId', 'status', 'dateLastModified', 'metadata']);
   const query = parseCollectionQuery(url.searchParams, fields, ctx.maxLimit, ctx.version);
   const base = baseUrlOf(ctx);
-  const rows = source ? selectRows(source, route, query, base) : null;
+  const rows = source ? cachedSelection(ctx, source, route, query, base) : null;
   const total = rows ? rows.length : source ? source.rowCount : 0;
   const rowAt = (i: number): number => (rows ? rows[i]! : i);
   const lie = ctx.faults.take('lie-total', [route.name, route.base]);
@@ -303,6 +310,20 @@ function takeCutBody(ctx: Context, route: CollectionRoute, entry: LoggedRequest)
   if (!ctx.faults.take('cut-body', [route.name, route.base])) return false;
   entry.fault = 'cut-body';
   return true;
+}
+
+function cachedSelection(ctx: Context, source: RecordSource, route: CollectionRoute, query: CollectionQuery, base: string): number[] | null {
+  if (!route.where && !query.filter && !query.sort) return null;
+  const key = JSON.stringify([route.name, query.filter, query.sort, query.descending]);
+  let rows = ctx.selections.get(key);
+  if (rows) {
+    ctx.selections.delete(key);
+  } else {
+    rows = selectRows(source, route, query, base) ?? [];
+    if (ctx.selections.size >= CACHED_SELECTIONS) ctx.selections.delete(ctx.selections.keys().next().value!);
+  }
+  ctx.selections.set(key, rows);
+  return rows;
 }
 
 /** Row numbers matching the view, filter and sort; null when every row in file order is meant. */
