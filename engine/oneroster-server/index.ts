@@ -226,6 +226,7 @@ function authenticate(
       method, scheme: 'http', host: String(req.headers.host ?? ''), path: rawPath, rawQuery, authorization,
       formBody: /^application\/x-www-form-urlencoded/i.test(contentType) ? body.toString('utf8') : '',
     });
+    entry.auth = 'oauth1';
     entry.oauthParams = outcome.paramNames;
     if (outcome.consumerKey !== undefined) entry.consumerKey = outcome.consumerKey;
     if (outcome.ok) {
