@@ -8,6 +8,7 @@
  * Routes: `{base}/{collection}` and `{base}/{collection}/{sourcedId}` for orgs, academicSessions,
  * courses, classes, users, enrollments, demographics, schools, terms, gradingPeriods, students,
  * teachers, where base is `/ims/oneroster/v1p1` (1.1) or `/ims/oneroster/rostering/v1p2` (1.2);
+ * the relationship collections of relationships.ts (`/schools/{id}/classes`, `/classes/{id}/students`, …);
  * `POST /oauth/token` (also `/token`) when OAuth 2 is on; control routes (never faulted, no auth):
  * `GET|DELETE /__oneroster/requests` (the log; DELETE clears it), `GET|POST /__oneroster/faults`
  * (POST body: a fault spec, replacing the rules).
@@ -21,6 +22,7 @@ import { ImsxError, imsxStatus } from './imsx.js';
 import { OAuth1Verifier, percentEncode } from './oauth1.js';
 import { OAuth2Server, TOKEN_PATHS } from './oauth2.js';
 import { matchesFilter, parseCollectionQuery, parseFields, project, valuesAt, type CollectionQuery } from './query.js';
+import { relationshipRoute, type RelationshipContext } from './relationships.js';
 import { buildSources, type JsonRecord, type OneRosterVersion, type RecordSource } from './records.js';
 import { authSchemeOf, loggableQuery, RequestLog, type LoggedRequest } from './request-log.js';
 
@@ -173,8 +175,8 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
     return finish(sendJson(res, 404, imsxStatus('unknownobject', `no such service: ${url.pathname} (this server serves ${ctx.basePath})`)));
   }
   const segments = rawPath.slice(ctx.basePath.length + 1).split('/').map(safeDecode);
-  const route = ctx.routes.get(segments[0] ?? '');
-  if (!route || segments.length > 2 || segments.some((s) => s === '')) {
+  const top = ctx.routes.get(segments[0] ?? '');
+  if (!top || ![1, 2, 3, 5].includes(segments.length) || segments.some((s) => s === '')) {
     return finish(sendJson(res, 404, imsxStatus('unknownobject', `no such endpoint: ${url.pathname}`)));
   }
 
@@ -183,7 +185,15 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
 
   if (method !== 'GET') return finish(sendJson(res, 405, imsxStatus('unsupported_method', `${method} is not supported; the rostering service is read-only`), { Allow: 'GET' }));
 
-  const names = [route.name, route.base];
+  let route = top;
+  if (segments.length > 2) {
+    const related = relationshipRoute(relationshipContext(ctx), segments);
+    if (related === null) return finish(sendJson(res, 404, imsxStatus('unknownobject', `no such endpoint: ${url.pathname}`)));
+    if ('missing' in related) return finish(sendJson(res, 404, imsxStatus('unknownobject', `no ${related.missing}`)));
+    route = related.route;
+  }
+
+  const names = segments.length > 2 ? [segments.at(-1)!, route.base] : [route.name, route.base];
   if (entry.auth === 'bearer' && ctx.faults.take('expire-token', names)) {
     ctx.oauth2?.expire(authorization);
     entry.fault = 'expire-token';
@@ -263,9 +273,10 @@ async function applyFaults(ctx: Context, names: string[], res: ServerResponse, e
   return null;
 }
 
-function single(ctx: Context, route: CollectionRoute, source: RecordSource | undefined, id: string, url: URL, res: ServerResponse, entry: LoggedRequest): number {
-  const notFound = () => sendJson(res, 404, imsxStatus('unknownobject', `no ${route.singular} with sourcedId ${id}`));
-  if (!source) return notFound();
+/** The record `id` of a (typed) collection, or null. */
+function findRecord(ctx: Context, route: CollectionRoute, id: string): JsonRecord | null {
+  const source = ctx.sources.get(route.base);
+  if (!source) return null;
   let index = ctx.rowIndex.get(source.collection);
   if (!index) {
     index = new Map();
@@ -273,9 +284,24 @@ function single(ctx: Context, route: CollectionRoute, source: RecordSource | und
     ctx.rowIndex.set(source.collection, index);
   }
   const row = index.get(id);
-  if (row === undefined) return notFound();
+  if (row === undefined) return null;
   const record = source.record(row, baseUrlOf(ctx));
-  if (route.where && !route.where(record)) return notFound();
+  return route.where && !route.where(record) ? null : record;
+}
+
+function relationshipContext(ctx: Context): RelationshipContext {
+  return {
+    version: ctx.version, sources: ctx.sources, routes: ctx.routes,
+    exists: (name, id) => {
+      const route = ctx.routes.get(name);
+      return route !== undefined && findRecord(ctx, route, id) !== null;
+    },
+  };
+}
+
+function single(ctx: Context, route: CollectionRoute, source: RecordSource | undefined, id: string, url: URL, res: ServerResponse, entry: LoggedRequest): number {
+  const record = source ? findRecord(ctx, route, id) : null;
+  if (!source || !record) return sendJson(res, 404, imsxStatus('unknownobject', `no ${route.singular} with sourcedId ${id}`));
   const { known, unknown } = parseFields(url.searchParams.get('fields'), source.fields);
   const payload: JsonRecord = { [route.singular]: project(record, known) };
   if (unknown.length > 0) payload.statusInfoSet = [imsxStatus('invalid_selection_field', `no such field: ${unknown.join(', ')}`, 'warning')];

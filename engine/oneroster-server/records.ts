@@ -26,6 +26,8 @@ export interface RecordSource {
   record(r: number, baseUrl: string): JsonRecord;
   /** sourcedId of row `r`, without building the record. */
   sourcedId(r: number): string;
+  /** The trimmed CSV cell of row `r` under `column` ('' when the file has no such column), without building the record. */
+  raw(r: number, column: string): string;
   /** Top-level field names a record of this collection may carry (for filter/sort/fields checks). */
   fields: ReadonlySet<string>;
 }
@@ -132,6 +134,7 @@ export function buildSources(data: LoadedExport, version: OneRosterVersion, load
       rowCount: table.rowCount,
       fields: new Set(FIELDS[version][collection]),
       sourcedId: (r) => table.cell(r, idCol).trim(),
+      raw: (r, column) => reader.get(r, column),
       record: (r, baseUrl) => build(reader, r, baseUrl),
     });
   };
