@@ -32,7 +32,10 @@ export function signedRequest(base: string, query: [string, string][], options: 
     ['oauth_timestamp', String(options.timestamp ?? Math.floor(Date.now() / 1000))],
     ['oauth_version', '1.0'],
   ];
-  const all = [...query, ...oauth].map(([k, v]) => `${enc(k)}=${enc(v)}`).sort();
+  // Sorted by encoded name, then value (§3.4.1.3.2) — not as whole `k=v` strings: `x=` sorts before `x%20y=`.
+  const all = [...query, ...oauth].map(([k, v]) => [enc(k), enc(v)] as const)
+    .sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) : a[0] < b[0] ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`);
   const baseString = ['GET', enc(base), enc(all.join('&'))].join('&');
   const algorithm = (options.method ?? 'HMAC-SHA256') === 'HMAC-SHA1' ? 'sha1' : 'sha256';
   const signature = createHmac(algorithm, `${enc(options.secret)}&`).update(baseString).digest('base64');
