@@ -200,6 +200,8 @@ export function buildSources(data: LoadedExport, version: OneRosterVersion, load
   });
 
   if (version === '1.1') {
+    // A 1.2 users.csv served as 1.1 has no role or orgSourcedIds: they come from roles.csv.
+    const roles = data.tables.get('users')?.column('role') === -1 ? rolesByUser(data) : null;
     add('users', (rd, r, b) => {
       const rec = base(rd, r);
       put(rec, 'username', rd.get(r, 'username'));
@@ -208,13 +210,16 @@ export function buildSources(data: LoadedExport, version: OneRosterVersion, load
       put(rec, 'givenName', rd.get(r, 'givenName'));
       put(rec, 'familyName', rd.get(r, 'familyName'));
       put(rec, 'middleName', rd.get(r, 'middleName'));
-      put(rec, 'role', rd.get(r, 'role'));
+      const userRoles = roles?.get(rd.get(r, 'sourcedId')) ?? [];
+      const primary = userRoles.find((x) => x.roleType === 'primary') ?? userRoles[0];
+      put(rec, 'role', roles ? (primary ? ROLE_11[primary.role] ?? primary.role : undefined) : rd.get(r, 'role'));
       put(rec, 'identifier', rd.get(r, 'identifier'));
       put(rec, 'email', rd.get(r, 'email'));
       put(rec, 'sms', rd.get(r, 'sms'));
       put(rec, 'phone', rd.get(r, 'phone'));
       put(rec, 'agents', list(rd.get(r, 'agentSourcedIds')).map((id) => ref(b, 'user', id)));
-      put(rec, 'orgs', list(rd.get(r, 'orgSourcedIds')).map((id) => ref(b, 'org', id)));
+      const orgs = roles ? [...new Set(userRoles.map((x) => x.org))] : list(rd.get(r, 'orgSourcedIds'));
+      put(rec, 'orgs', orgs.map((id) => ref(b, 'org', id)));
       put(rec, 'grades', list(rd.get(r, 'grades')));
       put(rec, 'password', rd.get(r, 'password'));
       return rec;
@@ -279,6 +284,11 @@ export function buildSources(data: LoadedExport, version: OneRosterVersion, load
   });
   return sources;
 }
+
+/** 1.2 role tokens that 1.1 (reference §1.7) names otherwise. */
+const ROLE_11: Record<string, string> = {
+  districtAdministrator: 'administrator', siteAdministrator: 'administrator', systemAdministrator: 'administrator', principal: 'administrator',
+};
 
 function normalStatus(value: string): string {
   if (value === '') return 'active';

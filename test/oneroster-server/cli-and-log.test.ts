@@ -89,6 +89,16 @@ describe('a 1.2 export in a zip', () => {
       expect(u.grades).toEqual(['09']);
       expect((await getJson(`${server.baseUrl}/students`)).body.users).toHaveLength(1);
       expect((await getJson(`${server.baseUrl}/teachers`)).body.users).toHaveLength(0);
+      // The same export served as 1.1: role and orgs come from roles.csv (the primary role; 1.2-only tokens mapped).
+      const v11 = await startOneRosterServer({ data: zip, port: 0, version: '1.1' });
+      try {
+        const old = (await getJson(`${v11.baseUrl}/users/u1`)).body.user;
+        expect(old.role).toBe('student');
+        expect(old.orgs.map((o: { sourcedId: string }) => o.sourcedId)).toEqual(['s1', 'd1']);
+        expect(old).not.toHaveProperty('roles');
+      } finally {
+        await v11.close();
+      }
     } finally {
       await server.close();
     }
