@@ -13,6 +13,9 @@
  *           | "expire-token"             the OAuth 2 bearer token presented has expired: 401 (it stays expired)
  *           | "lie-total"                answer the page, but with X-Total-Count (and the Link
  *                                        `last`) `param` records more than exist (default 1000)
+ *           | "no-total"                 answer the page without X-Total-Count
+ *           | "no-link"                  answer the page without a Link header (with both, a vendor
+ *                                        that sends neither: a client pages until a short page)
  *   target := a collection as requested (users, enrollments, orgs, academicSessions, courses,
  *             classes, schools, terms, students, teachers, gradingPeriods, demographics) — which
  *             also matches the typed views over it (users matches students) — "token" (the OAuth 2
@@ -20,11 +23,11 @@
  *   count  := how many matching requests are affected: a positive integer (default 1) or "*"
  *   param  := 429: Retry-After seconds; 5xx: the status; slow: ms; lie-total: extra records
  *
- * Example: `429:users:2:3,503:enrollments:1,cut:enrollments:1,cut-body:users:1,slow:any:1:2000,expire-token:any:1,lie-total:users`.
+ * Example: `no-total:any:*,no-link:any:*,429:users:2:3,503:enrollments:1,cut:enrollments:1,cut-body:users:1,slow:any:1:2000,expire-token:any:1,lie-total:users`.
  * Control routes (`/__oneroster/...`) are never faulted.
  */
 
-export type FaultKind = '429' | '5xx' | 'slow' | 'cut' | 'cut-body' | 'expire-token' | 'lie-total';
+export type FaultKind = '429' | '5xx' | 'slow' | 'cut' | 'cut-body' | 'expire-token' | 'lie-total' | 'no-total' | 'no-link';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -38,7 +41,7 @@ export interface FaultRule {
 }
 
 const SERVER_ERRORS = [500, 502, 503, 504];
-const KINDS: readonly FaultKind[] = ['429', '5xx', 'slow', 'cut', 'cut-body', 'expire-token', 'lie-total'];
+const KINDS: readonly FaultKind[] = ['429', '5xx', 'slow', 'cut', 'cut-body', 'expire-token', 'lie-total', 'no-total', 'no-link'];
 const DEFAULT_PARAM: Partial<Record<FaultKind, number>> = { '429': 1, slow: 1000, 'lie-total': 1000 };
 
 export class FaultSpecError extends Error {}

@@ -139,7 +139,8 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
   const queryAt = rawUrl.indexOf('?');
   const rawPath = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
   const rawQuery = queryAt < 0 ? '' : rawUrl.slice(queryAt + 1);
-  const url = new URL(rawUrl, ctx.origin());
+  // Appended, not resolved: a request-target like `//host/x` must not name another host.
+  const url = new URL(`${ctx.origin()}${rawUrl.startsWith('/') ? rawUrl : `/${rawUrl}`}`);
   const method = (req.method ?? 'GET').toUpperCase();
   const body = await readBody(req);
   if (body === null) {
@@ -327,9 +328,12 @@ function collection(ctx: Context, route: CollectionRoute, source: RecordSource |
     body += `,"statusInfoSet":${JSON.stringify([imsxStatus('invalid_selection_field', `no such field: ${query.unknownFields.join(', ')}`, 'warning')])}`;
   }
   body += '}';
-  const headers: Record<string, string> = { 'X-Total-Count': String(shownTotal) };
-  const link = linkHeader(url, query, shownTotal);
-  if (link) headers.Link = link;
+  const headers: Record<string, string> = {};
+  const names = [route.name, route.base];
+  if (ctx.faults.take('no-total', names)) entry.fault = 'no-total';
+  else headers['X-Total-Count'] = String(shownTotal);
+  if (ctx.faults.take('no-link', names)) entry.fault = 'no-link';
+  else headers.Link = linkHeader(url, query, shownTotal);
   return sendBody(res, 200, body, headers, takeCutBody(ctx, route, entry));
 }
 

@@ -112,6 +112,22 @@ describe('served faults', () => {
     expect(past.headers.get('x-total-count')).toBe('4');
   });
 
+  it('leaves out X-Total-Count and Link: paging until a short page still reads every record', async () => {
+    server.faults.replace('no-total:users:*,no-link:users:*');
+    const auth = { Authorization: await bearer() };
+    const ids = new Set<string>();
+    for (let offset = 0; ; offset += 100) {
+      const page = await getJson(`${server.baseUrl}/users?limit=100&offset=${offset}`, auth);
+      expect(page.headers.get('x-total-count')).toBeNull();
+      expect(page.headers.get('link')).toBeNull();
+      for (const u of page.body.users) ids.add(u.sourcedId);
+      if (page.body.users.length < 100) break;
+    }
+    expect(ids.size).toBe(815);
+    server.faults.replace('');
+    expect((await getJson(`${server.baseUrl}/users?limit=1`, auth)).headers.get('x-total-count')).toBe('815');
+  });
+
   it('faults the token endpoint when targeted', async () => {
     server.faults.replace('503:token,cut:token');
     const post = () => fetch(server.tokenUrl, {
