@@ -55,6 +55,18 @@ describe('the CLI command', () => {
     expect(r.stderr).toMatch(/hint/);
   });
 
+  it('refuses a port already in use with exit 1 and a hint', async () => {
+    const busy = await startExample();
+    try {
+      const r = await runCliAsync(['oneroster-server', '--data', EXAMPLE, '--port', new URL(busy.url).port]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/already in use/);
+      expect(r.stderr).toMatch(/--port 0/);
+    } finally {
+      await busy.close();
+    }
+  });
+
   it('refuses a --data path that does not exist, naming it', async () => {
     const r = await runCliAsync(['oneroster-server', '--data', join(temp, 'nothing-here'), '--port', '0']);
     expect(r.code).toBe(1);

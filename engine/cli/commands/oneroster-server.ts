@@ -39,6 +39,11 @@ export async function oneRosterServerCommand(output: Output, flags: OneRosterSer
     ...(oauth1 ? { oauth1: { consumerKey: oauth1.id, consumerSecret: oauth1.secret } } : {}),
     ...(oauth2 ? { oauth2: { clientId: oauth2.id, clientSecret: oauth2.secret, tokenLifetimeSeconds: flags.tokenLifetime } } : {}),
     ...(flags.faults ? { faults: flags.faults } : {}),
+  }).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new ConfigError('oneroster-server.port-in-use', `port ${flags.port} on 127.0.0.1 is already in use`, { field: '--port' }, 'Pick another port, or --port 0 for a free one (the URL is printed).');
+    }
+    throw err;
   });
   const auth = [oauth1 ? 'OAuth 1.0a' : '', oauth2 ? `OAuth 2 (token URL ${server.tokenUrl})` : ''].filter(Boolean).join(' + ') || 'no authentication';
   const counts = Object.entries(server.counts).map(([name, n]) => `${n} ${name}`).join(', ');
