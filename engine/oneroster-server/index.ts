@@ -15,16 +15,20 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { basePathOf, collectionRoutes, type CollectionRoute } from './collections.js';
+import { ConfigError } from '../errors.js';
+import { authenticate } from './auth.js';
+import { basePathOf, collectionRoutes } from './collections.js';
+import type { Context } from './context.js';
 import { loadExport, type LoadedExport } from './export.js';
 import { FaultBook, FaultSpecError, type FaultKind } from './faults.js';
 import { ImsxError, imsxStatus } from './imsx.js';
-import { OAuth1Verifier, percentEncode } from './oauth1.js';
+import { OAuth1Verifier } from './oauth1.js';
 import { OAuth2Server, TOKEN_PATHS } from './oauth2.js';
-import { matchesFilter, parseCollectionQuery, parseFields, project, valuesAt, type CollectionQuery } from './query.js';
-import { relationshipRoute, type RelationshipContext } from './relationships.js';
-import { buildSources, type JsonRecord, type OneRosterVersion, type RecordSource } from './records.js';
+import { collection, relationshipContext, single } from './pages.js';
+import { relationshipRoute } from './relationships.js';
+import { buildSources, type OneRosterVersion } from './records.js';
 import { authSchemeOf, loggableQuery, RequestLog, type LoggedRequest } from './request-log.js';
+import { sendJson } from './responses.js';
 
 export { parseFaultSpec, FaultSpecError, FaultBook, type FaultRule, type FaultKind } from './faults.js';
 export type { LoggedRequest } from './request-log.js';
@@ -64,34 +68,14 @@ export interface OneRosterServer {
 export const DEFAULT_MAX_LIMIT = 1000;
 const MAX_BODY_BYTES = 64 * 1024;
 
-interface Context {
-  version: OneRosterVersion;
-  basePath: string;
-  routes: Map<string, CollectionRoute>;
-  sources: Map<string, RecordSource>;
-  oauth1: OAuth1Verifier | null;
-  oauth2: OAuth2Server | null;
-  maxLimit: number;
-  faults: FaultBook;
-  log: RequestLog;
-  origin: () => string;
-  /** sourcedId → row, per base collection, built on the first single-record request. */
-  rowIndex: Map<string, Map<string, number>>;
-  /**
-   * Recent selections (view + filter + sort → rows): a client paging through `/students` or a
-   * filtered collection asks for the same selection once per page, and the export never changes.
-   */
-  selections: Map<string, number[]>;
-}
-
-const CACHED_SELECTIONS = 16;
-
 export async function startOneRosterServer(options: OneRosterServerOptions): Promise<OneRosterServer> {
   const data: LoadedExport = loadExport(options.data);
   const version: OneRosterVersion = options.version ?? (data.manifestVersion?.startsWith('1.2') ? '1.2' : '1.1');
   const now = options.now ?? (() => Date.now());
   const maxLimit = options.maxLimit ?? DEFAULT_MAX_LIMIT;
-  if (!Number.isInteger(maxLimit) || maxLimit < 1) throw new Error('startOneRosterServer: maxLimit must be a positive integer');
+  if (!Number.isInteger(maxLimit) || maxLimit < 1) {
+    throw new ConfigError('oneroster-server.max-limit', `maxLimit must be a positive whole number, not ${maxLimit}`, { field: 'maxLimit' }, 'Pass the largest page the server should answer, e.g. 1000.');
+  }
   const sources = buildSources(data, version, new Date(now()).toISOString());
   let origin = '';
   const ctx: Context = {
@@ -213,42 +197,6 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
   }
 }
 
-/** null when the request may proceed; else what to answer 401 with. */
-function authenticate(
-  ctx: Context, req: IncomingMessage, method: string, rawPath: string, rawQuery: string, contentType: string, body: Buffer, entry: LoggedRequest,
-): { description: string; headers: Record<string, string> } | null {
-  if (!ctx.oauth1 && !ctx.oauth2) return null;
-  const authorization = req.headers.authorization;
-  const challenges: string[] = [];
-  if (ctx.oauth2) challenges.push('Bearer realm="oneroster"');
-  if (ctx.oauth1) challenges.push('OAuth realm="oneroster"');
-  const refuse = (why: string, bearerError?: string) => {
-    entry.authFailure = why;
-    const headers = { 'WWW-Authenticate': bearerError ? `Bearer realm="oneroster", error="${bearerError}"` : challenges.join(', ') };
-    return { description: why, headers };
-  };
-  if (ctx.oauth2 && entry.auth === 'bearer') {
-    const state = ctx.oauth2.check(authorization);
-    if (state === 'valid') return null;
-    return refuse(state === 'expired' ? 'the access token has expired' : 'unknown access token', 'invalid_token');
-  }
-  if (ctx.oauth1 && (entry.auth === 'oauth1' || /(^|&)oauth_signature=/.test(rawQuery))) {
-    const outcome = ctx.oauth1.verify({
-      method, scheme: 'http', host: String(req.headers.host ?? ''), path: rawPath, rawQuery, authorization,
-      formBody: /^application\/x-www-form-urlencoded/i.test(contentType) ? body.toString('utf8') : '',
-    });
-    entry.auth = 'oauth1';
-    entry.oauthParams = outcome.paramNames;
-    if (outcome.consumerKey !== undefined) entry.consumerKey = outcome.consumerKey;
-    if (outcome.ok) {
-      entry.signatureMethod = outcome.signatureMethod;
-      return null;
-    }
-    return refuse(`OAuth 1.0a: ${outcome.reason}`);
-  }
-  return refuse(ctx.oauth2 && ctx.oauth1 ? 'sign the request (OAuth 1.0a) or send a bearer token (OAuth 2)' : ctx.oauth2 ? 'send a bearer token (OAuth 2 client credentials)' : 'sign the request (OAuth 1.0a)');
-}
-
 /** Answers (or kills) the request when a fault applies; the status answered, or null to go on. */
 async function applyFaults(ctx: Context, names: string[], res: ServerResponse, entry: LoggedRequest): Promise<number | null> {
   const take = (kind: FaultKind) => ctx.faults.take(kind, names);
@@ -272,130 +220,6 @@ async function applyFaults(ctx: Context, names: string[], res: ServerResponse, e
   entry.fault = String(rule.status);
   return sendJson(res, rule.status ?? 500, imsxStatus(rule.status === 503 ? 'server_busy' : 'internal_server_error', 'the server failed (injected fault)'));
   return null;
-}
-
-/** The record `id` of a (typed) collection, or null. */
-function findRecord(ctx: Context, route: CollectionRoute, id: string): JsonRecord | null {
-  const source = ctx.sources.get(route.base);
-  if (!source) return null;
-  let index = ctx.rowIndex.get(source.collection);
-  if (!index) {
-    index = new Map();
-    for (let r = 0; r < source.rowCount; r++) if (!index.has(source.sourcedId(r))) index.set(source.sourcedId(r), r);
-    ctx.rowIndex.set(source.collection, index);
-  }
-  const row = index.get(id);
-  if (row === undefined) return null;
-  const record = source.record(row, baseUrlOf(ctx));
-  return route.where && !route.where(record) ? null : record;
-}
-
-function relationshipContext(ctx: Context): RelationshipContext {
-  return {
-    version: ctx.version, sources: ctx.sources, routes: ctx.routes,
-    exists: (name, id) => {
-      const route = ctx.routes.get(name);
-      return route !== undefined && findRecord(ctx, route, id) !== null;
-    },
-  };
-}
-
-function single(ctx: Context, route: CollectionRoute, source: RecordSource | undefined, id: string, url: URL, res: ServerResponse, entry: LoggedRequest): number {
-  const record = source ? findRecord(ctx, route, id) : null;
-  if (!source || !record) return sendJson(res, 404, imsxStatus('unknownobject', `no ${route.singular} with sourcedId ${id}`));
-  const { known, unknown } = parseFields(url.searchParams.get('fields'), source.fields);
-  const payload: JsonRecord = { [route.singular]: project(record, known) };
-  if (unknown.length > 0) payload.statusInfoSet = [imsxStatus('invalid_selection_field', `no such field: ${unknown.join(', ')}`, 'warning')];
-  return sendBody(res, 200, JSON.stringify(payload), {}, takeCutBody(ctx, route, entry));
-}
-
-function collection(ctx: Context, route: CollectionRoute, source: RecordSource | undefined, url: URL, res: ServerResponse, entry: LoggedRequest): number {
-  const fields = source?.fields ?? new Set(['sourcedId', 'status', 'dateLastModified', 'metadata']);
-  const query = parseCollectionQuery(url.searchParams, fields, ctx.maxLimit, ctx.version);
-  const base = baseUrlOf(ctx);
-  const rows = source ? cachedSelection(ctx, source, route, query, base) : null;
-  const total = rows ? rows.length : source ? source.rowCount : 0;
-  const rowAt = (i: number): number => (rows ? rows[i]! : i);
-  const lie = ctx.faults.take('lie-total', [route.name, route.base]);
-  if (lie) entry.fault = 'lie-total';
-  const shownTotal = total + (lie?.param ?? 0);
-
-  const parts: string[] = [];
-  const end = Math.min(total, query.offset + query.limit);
-  for (let i = query.offset; i < end; i++) parts.push(JSON.stringify(project(source!.record(rowAt(i), base), query.fields)));
-  let body = `{"${route.plural}":[${parts.join(',')}]`;
-  if (query.unknownFields.length > 0) {
-    body += `,"statusInfoSet":${JSON.stringify([imsxStatus('invalid_selection_field', `no such field: ${query.unknownFields.join(', ')}`, 'warning')])}`;
-  }
-  body += '}';
-  const headers: Record<string, string> = {};
-  const names = [route.name, route.base];
-  if (ctx.faults.take('no-total', names)) entry.fault = 'no-total';
-  else headers['X-Total-Count'] = String(shownTotal);
-  if (ctx.faults.take('no-link', names)) entry.fault = 'no-link';
-  else headers.Link = linkHeader(url, query, shownTotal);
-  return sendBody(res, 200, body, headers, takeCutBody(ctx, route, entry));
-}
-
-function takeCutBody(ctx: Context, route: CollectionRoute, entry: LoggedRequest): boolean {
-  if (!ctx.faults.take('cut-body', [route.name, route.base])) return false;
-  entry.fault = 'cut-body';
-  return true;
-}
-
-function cachedSelection(ctx: Context, source: RecordSource, route: CollectionRoute, query: CollectionQuery, base: string): number[] | null {
-  if (!route.where && !query.filter && !query.sort) return null;
-  const key = JSON.stringify([route.name, query.filter, query.sort, query.descending]);
-  let rows = ctx.selections.get(key);
-  if (rows) {
-    ctx.selections.delete(key);
-  } else {
-    rows = selectRows(source, route, query, base) ?? [];
-    if (ctx.selections.size >= CACHED_SELECTIONS) ctx.selections.delete(ctx.selections.keys().next().value!);
-  }
-  ctx.selections.set(key, rows);
-  return rows;
-}
-
-/** Row numbers matching the view, filter and sort; null when every row in file order is meant. */
-function selectRows(source: RecordSource, route: CollectionRoute, query: CollectionQuery, base: string): number[] | null {
-  if (!route.where && !query.filter && !query.sort) return null;
-  const rows: number[] = [];
-  const keys: string[] = [];
-  for (let r = 0; r < source.rowCount; r++) {
-    const record = source.record(r, base);
-    if (route.where && !route.where(record)) continue;
-    if (query.filter && !matchesFilter(record, query.filter)) continue;
-    rows.push(r);
-    if (query.sort) keys.push(valuesAt(record, query.sort)[0] ?? '\uffff');
-  }
-  if (!query.sort) return rows;
-  const order = rows.map((_, i) => i);
-  const sign = query.descending ? -1 : 1;
-  order.sort((a, b) => (keys[a]! < keys[b]! ? -sign : keys[a]! > keys[b]! ? sign : a - b));
-  return order.map((i) => rows[i]!);
-}
-
-/** RFC 8288 links to the first, previous, next and last pages, keeping every other parameter. */
-function linkHeader(url: URL, query: CollectionQuery, total: number): string {
-  const at = (offset: number): string => {
-    // Percent-encoded (RFC 3986, spaces as %20): a client signing the link with OAuth 1.0a reads it back unchanged.
-    const pairs: string[] = [];
-    for (const [k, v] of url.searchParams) if (k !== 'limit' && k !== 'offset' && !k.startsWith('oauth_')) pairs.push(`${percentEncode(k)}=${percentEncode(v)}`);
-    pairs.push(`limit=${query.limit}`, `offset=${offset}`);
-    return `${url.origin}${url.pathname}?${pairs.join('&')}`;
-  };
-  const links: string[] = [];
-  const last = total === 0 ? 0 : Math.floor((total - 1) / query.limit) * query.limit;
-  if (query.offset + query.limit < total) links.push(`<${at(query.offset + query.limit)}>; rel="next"`);
-  if (query.offset > 0) links.push(`<${at(Math.max(0, query.offset - query.limit))}>; rel="prev"`);
-  links.push(`<${at(0)}>; rel="first"`);
-  links.push(`<${at(last)}>; rel="last"`);
-  return links.join(', ');
-}
-
-function baseUrlOf(ctx: Context): string {
-  return `${ctx.origin()}${ctx.basePath}`;
 }
 
 function control(ctx: Context, method: string, path: string, body: Buffer, res: ServerResponse): void {
@@ -424,22 +248,6 @@ function control(ctx: Context, method: string, path: string, body: Buffer, res: 
     return;
   }
   sendJson(res, 404, { error: `no control route ${path}` });
-}
-
-function sendJson(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): number {
-  return sendBody(res, status, JSON.stringify(payload), headers, false);
-}
-
-/** With `cut`, the headers and half the body go out, then the connection is destroyed. */
-function sendBody(res: ServerResponse, status: number, body: string, headers: Record<string, string>, cut: boolean): number {
-  const bytes = Buffer.from(body, 'utf8');
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(bytes.length), ...headers });
-  if (cut) {
-    res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.socket?.destroy());
-    return status;
-  }
-  res.end(bytes);
-  return status;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | null> {
