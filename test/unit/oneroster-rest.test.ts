@@ -77,7 +77,7 @@ async function failure<T extends Error>(promise: Promise<unknown>, kind: new (..
 }
 
 describe('same roster over REST and as CSV', () => {
-  it.each([
+  it.each<[string, Partial<FakeOptions>, Partial<RestSource>]>([
     ['1.1, OAuth 1.0a HMAC-SHA256', { version: '1.1' as const }, {}],
     ['1.1, OAuth 1.0a HMAC-SHA1, server capping pages at 100', { version: '1.1' as const, maxLimit: 100 }, { signatureMethod: 'HMAC-SHA1' as const }],
     ['1.2, OAuth 2, Link only', { version: '1.2' as const, oauth1: undefined, oauth2: { id: KEY, secret: SECRET }, paging: 'link' as const }, { auth: 'oauth2' as const }],
