@@ -69,7 +69,7 @@ function sisKindOf(ctx: Resolver, sis: WrittenSis): SisSourceKind {
 
 function checkUrl(ctx: Resolver, path: Segment[], value: string): string {
   const problem = sisUrlProblem(value);
-  if (problem !== null) ctx.error(path, problem.includes('user name') || problem.includes('credential') ? 'policy.secret-in-yaml' : 'policy.invalid-sis-url', `\`${path.join('.')}\` cannot be used: ${problem}`, SIS_URL_HINT);
+  if (problem !== null) ctx.error(path, problem.secret ? 'policy.secret-in-yaml' : 'policy.invalid-sis-url', `\`${path.join('.')}\` cannot be used: ${problem.problem}`, SIS_URL_HINT);
   return value.replace(/\/+$/, '');
 }
 
