@@ -13,12 +13,16 @@ import type { SisSnapshot } from '../model/oneroster.js';
 import type { Config, DownloadSource, SftpSource } from '../policy/types.js';
 import { pullOneRosterRest, restSisName } from '../readers/oneroster-rest/index.js';
 import { readOneRoster } from '../readers/oneroster/index.js';
+import type { SisHttpOptions } from '../readers/oneroster-rest/http.js';
+import { envMilliseconds } from '../canvas/live.js';
 
 export interface SisSourceFlags {
   /** `--sis PATH`: a local export, whatever the policy names. */
   sis?: string;
   env?: NodeJS.ProcessEnv;
   onProgress?: (text: string) => void;
+  /** A line for the log (a retry and why). */
+  log?: (line: string) => void;
 }
 
 export interface SisSource {
@@ -46,7 +50,9 @@ export function openSisSource(config: Config, flags: SisSourceFlags = {}): SisSo
       let users: number | null = null;
       return {
         read: async () => {
-          const snapshot = await pullOneRosterRest(rest, { format: sis.format, env, ...limits, ...(flags.onProgress ? { onProgress: flags.onProgress } : {}) });
+          const snapshot = await pullOneRosterRest(rest, {
+            format: sis.format, env, ...limits, http: httpTuning(env, flags), ...(flags.onProgress ? { onProgress: flags.onProgress } : {}),
+          });
           users = snapshot.users.length;
           return snapshot;
         },
@@ -59,6 +65,13 @@ export function openSisSource(config: Config, flags: SisSourceFlags = {}): SisSo
     case 'download':
       return fetchedSource('download', `download ${new URL(sis.download!.url).origin}${new URL(sis.download!.url).pathname}`, (dir) => notWired<DownloadSource>('download', config)(sis.download!, env, dir), limits);
   }
+}
+
+/** The same knobs as the Canvas client's (tests shorten the waits; production keeps the defaults). */
+function httpTuning(env: NodeJS.ProcessEnv, flags: SisSourceFlags): SisHttpOptions {
+  const backoffMs = envMilliseconds(env, 'ROSTEROPS_HTTP_BACKOFF_MS');
+  const timeoutMs = envMilliseconds(env, 'ROSTEROPS_HTTP_TIMEOUT_MS');
+  return { ...(backoffMs !== undefined ? { backoffMs } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(flags.log ? { onRetry: flags.log } : {}) };
 }
 
 function localSource(path: string, limits: { limits?: Config['limits'] }): SisSource {
