@@ -91,9 +91,14 @@ class Pull {
         this.accept(records, this.read);
       }
     };
+    // After one page fails for good, the other workers take no new page: the pull is over.
+    let failed = false;
     const worker = async () => {
-      for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
-        const { records } = await fetchPage(this.http, this.collection, pageUrl(base, job.limit, job.offset), { collection: this.collection, offset: job.offset });
+      for (let job = queue.shift(); job !== undefined && !failed; job = queue.shift()) {
+        const { records } = await fetchPage(this.http, this.collection, pageUrl(base, job.limit, job.offset), { collection: this.collection, offset: job.offset }).catch((err: unknown) => {
+          failed = true;
+          throw err;
+        });
         if (records.length > job.limit) throw this.fail(job.offset, `the SIS answered ${records.length} records to limit=${job.limit}`);
         // A page shorter than asked in the middle: the server pages by a smaller size; ask for the gap.
         if (records.length > 0 && records.length < job.limit && job.offset + records.length < total) queue.push({ offset: job.offset + records.length, limit: job.limit - records.length });
