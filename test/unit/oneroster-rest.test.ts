@@ -273,6 +273,14 @@ describe('authorisation', () => {
     expect(s.enrollments.length).toBe(data11.enrollments.length);
   });
 
+  it('OAuth 2: replays the cookies the token endpoint sets (Aeries load balancing)', async () => {
+    const server = await fake({ oauth1: undefined, oauth2: { id: KEY, secret: SECRET }, stickyCookie: true });
+    const sleeps: number[] = [];
+    const s = await pull(server, { auth: 'oauth2', tokenUrl: server.tokenUrl }, {}, sleeps);
+    expect(sleeps).toEqual([]);
+    expect(s.users.length).toBe(data11.users.length);
+  });
+
   it('OAuth 2: refused client credentials are exit 1 with a hint', async () => {
     const server = await fake({ oauth1: undefined, oauth2: { id: KEY, secret: 'another-secret-entirely' } });
     const err = await failure(pull(server, { auth: 'oauth2', tokenUrl: server.tokenUrl }), RemoteError);

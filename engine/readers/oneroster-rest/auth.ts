@@ -10,6 +10,7 @@ import OAuth from 'oauth-1.0a';
 import { RemoteError } from '../../errors.js';
 import type { RestSource } from '../../policy/types.js';
 import { redactThenCut, registerSecret } from '../../util/redact.js';
+import type { CookieJar } from './cookies.js';
 
 export interface Credentials {
   clientId: string;
@@ -49,6 +50,8 @@ export interface TokenOptions {
   now?: () => number;
   /** Who the token endpoint belongs to, for messages: `OneRoster REST https://…`. */
   sisName: string;
+  /** Cookies the token endpoint sets, replayed by the rostering requests to the same origin. */
+  cookies?: CookieJar;
 }
 
 /** application/x-www-form-urlencoded, as RFC 6749 §2.3.1 wants the id and secret before Basic encoding. */
@@ -78,6 +81,7 @@ export function oauth2(credentials: Credentials, tokenUrl: string, scope: string
         headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         signal: AbortSignal.timeout(options.timeoutMs),
       });
+      options.cookies?.take(tokenUrl, response.headers);
     } catch (err) {
       throw new RemoteError('oneroster-rest.token-unreachable', `${options.sisName}: the token endpoint ${tokenUrl} could not be reached: ${(err as Error).message}`, undefined,
         'Check tokenUrl and the network; rosterops asks for a token before the first request.', { cause: err });

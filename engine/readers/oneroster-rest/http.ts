@@ -7,6 +7,7 @@
 import { RemoteError } from '../../errors.js';
 import { redactThenCut } from '../../util/redact.js';
 import type { Authoriser } from './auth.js';
+import { CookieJar } from './cookies.js';
 
 export interface SisHttpOptions {
   /** Attempts per request, the first included. */
@@ -24,6 +25,8 @@ export interface SisHttpOptions {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   onRetry?: (message: string) => void;
+  /** Cookies shared with the token request (cookies.ts). */
+  cookies?: CookieJar;
 }
 
 /** What a request is for, so that a failure names it. */
@@ -50,7 +53,8 @@ class Retriable extends Error {
 
 export class SisHttp {
   private readonly origin: string;
-  private readonly o: Required<Omit<SisHttpOptions, 'onRetry'>> & Pick<SisHttpOptions, 'onRetry'>;
+  private readonly o: Required<Omit<SisHttpOptions, 'onRetry' | 'cookies'>> & Pick<SisHttpOptions, 'onRetry'>;
+  private readonly cookies: CookieJar;
 
   constructor(readonly baseUrl: string, private readonly auth: Authoriser, readonly sisName: string, options: SisHttpOptions = {}) {
     this.origin = new URL(baseUrl).origin;
@@ -66,6 +70,7 @@ export class SisHttp {
       random: options.random ?? Math.random,
       onRetry: options.onRetry,
     };
+    this.cookies = options.cookies ?? new CookieJar();
   }
 
   /** True when `url` is on the service's origin, the only place its credentials may go. */
@@ -113,7 +118,11 @@ export class SisHttp {
       let response: Response;
       let bytes: Uint8Array;
       try {
-        response = await this.o.fetch(url, { headers: { authorization: header, accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(this.o.timeoutMs) });
+        const cookie = this.cookies.header(url);
+        response = await this.o.fetch(url, {
+          headers: { authorization: header, accept: 'application/json', ...(cookie ? { cookie } : {}) }, redirect: 'manual', signal: AbortSignal.timeout(this.o.timeoutMs),
+        });
+        this.cookies.take(url, response.headers);
         bytes = new Uint8Array(await response.arrayBuffer());
       } catch (err) {
         const e = err as Error;
