@@ -135,7 +135,7 @@ export class SisHttp {
         url = new URL(response.headers.get('location')!, url).href;
         continue;
       }
-      if (status === 401 && this.auth.renew(header) && mayRenew()) return this.once(url, purpose, () => false);
+      if (status === 401 && mayRenew() && this.auth.renew(header)) return this.once(url, purpose, () => false);
       if (RETRIABLE_STATUS.has(status)) throw new Retriable(`HTTP ${status}${describeBody(bytes)}`, status, retryAfterMs(response.headers.get('retry-after')));
       if (status < 200 || status >= 300) throw this.failure(purpose, status, `HTTP ${status}${describeBody(bytes)}`, hintFor(status, false));
       if (bytes.byteLength > this.o.maxPageBytes) throw this.failure(purpose, status, `the page is ${bytes.byteLength} bytes, more than the ${this.o.maxPageBytes} accepted`, 'Lower sources.sis.rest.pageSize.');
