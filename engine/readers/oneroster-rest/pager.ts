@@ -168,7 +168,11 @@ export function nextLinkOf(page: Pick<JsonPage, 'headers' | 'url'>): string | nu
     const rel = /;\s*rel\s*=\s*"?([^";]+)"?/i.exec(match[2] ?? '');
     if (rel && rel[1]!.toLowerCase().split(/\s+/).includes('next')) {
       try {
-        return new URL(match[1]!, page.url).href;
+        const url = new URL(match[1]!, page.url);
+        // '+' is a space to servers that read the query as a form, but a literal '+' to an OAuth 1
+        // signer: sent as %20, the query means one thing to both, and is signed as sent.
+        url.search = url.search.replace(/\+/g, '%20');
+        return url.href;
       } catch {
         return null;
       }
