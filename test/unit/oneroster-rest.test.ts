@@ -223,7 +223,7 @@ describe('faults', () => {
     const server = await fake({ data: { ...data11, users } });
     const err = await failure(pull(server), DataError);
     expect(err.location).toMatchObject({ file: 'rest:users', line: 6, field: '/orgs' });
-    expect(err.message).toContain(`users record at offset 5 (sourcedId "${String(data11.users[5]!.sourcedId)}")`);
+    expect(err.message).toContain(`OneRoster REST ${server.base}: users record at offset 5 (sourcedId "${String(data11.users[5]!.sourcedId)}")`);
   });
 
   it('puts a record\'s CSV-level problem at its collection and number, like a CSV row', async () => {

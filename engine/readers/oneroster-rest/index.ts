@@ -68,7 +68,7 @@ export async function pullOneRosterRest(source: RestSource, options: RestPullOpt
       for (let i = 0; i < records.length; i++) {
         const record = records[i] as JsonRecord;
         if (!validate(record)) {
-          if (shapeErrors.length < MAX_SHAPE_ERRORS) shapeErrors.push(shapeError(collection, offset + i, record, validate.errors ?? []));
+          if (shapeErrors.length < MAX_SHAPE_ERRORS) shapeErrors.push(shapeError(sisName, collection, offset + i, record, validate.errors ?? []));
           continue;
         }
         builder.add(cellsOf(record));
@@ -107,14 +107,14 @@ function authoriserFor(source: RestSource, credentials: Credentials, sisName: st
   return oauth2(credentials, source.tokenUrl!, source.scope, { fetch: http?.fetch ?? fetch, timeoutMs: http?.timeoutMs ?? 60_000, sisName, cookies });
 }
 
-function shapeError(collection: Collection, index: number, record: JsonRecord, errors: readonly import('ajv').ErrorObject[]): Diagnostic {
+function shapeError(sisName: string, collection: Collection, index: number, record: JsonRecord, errors: readonly import('ajv').ErrorObject[]): Diagnostic {
   // The anyOf of a field says more than the branch that failed first.
   const chosen = errors.find((e) => e.keyword === 'anyOf') ?? errors[0]!;
   const { field, problem } = describeShapeError(chosen);
   const id = typeof record?.sourcedId === 'string' ? ` (sourcedId "${record.sourcedId}")` : '';
   return {
     severity: 'error', code: 'oneroster-rest.bad-record', file: `${LABEL_PREFIX}${collection}`, line: index + 1, field,
-    message: `${collection} record at offset ${index}${id}: ${field} ${problem}`,
+    message: `${sisName}: ${collection} record at offset ${index}${id}: ${field} ${problem}`,
     hint: 'The SIS sent a record that is not OneRoster JSON; tell its vendor, with the collection, offset and sourcedId above.',
   };
 }
