@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jsonExportOf } from '../support/oneroster-json.js';
 import { startFake, type FakeOptions, type FakeServer } from '../support/oneroster-fake.js';
+import { startCanvasEmulator } from '../../engine/emulator/index.js';
 import { ROOT, runCliAsync } from '../support/workspace.js';
 
 const EXPORT = join(ROOT, 'examples/maple-valley/oneroster');
@@ -117,5 +118,30 @@ describe('plan from OneRoster REST', () => {
     expect(bad.stderr).toMatch(/rosterops\.yaml:\d+:\d+/);
     expect(bad.stderr).toContain('must name an environment variable');
     expect(bad.stderr + bad.stdout).not.toContain(SECRET);
+  });
+
+  it('apply pulls once for its re-plans, applies, and converges with Canvas', async () => {
+    const server = await fake({ version: '1.1', oauth1: { key: KEY, secret: SECRET } });
+    const canvas = await startCanvasEmulator({ token: 'emulator-token-rest-e2e', snapshot: SNAPSHOT, timeZone: 'America/Chicago', processingDelayMs: 20 });
+    try {
+      const root = project(`rest: { url: "${server.base}", auth: oauth1 }`);
+      writeFileSync(join(root, 'policies', 'rosterops.yaml'), `${readFileSync(join(root, 'policies', 'rosterops.yaml'), 'utf8')}apply: { pollIntervalSeconds: 0.05, timeoutMinutes: 1 }\n`);
+      const env = { ...ENV, CANVAS_TOKEN: 'emulator-token-rest-e2e' };
+      const config = ['--config', join(root, 'policies'), '--canvas-url', canvas.url];
+      const planFile = join(root, 'plan.json');
+      const plan = await runCliAsync(['plan', ...config, '--format', 'json', '--out', planFile], { env });
+      expect(plan.code, plan.stderr).toBe(0);
+      const pulls = () => server.log.filter((r) => r.url.includes('/orgs?')).length;
+      expect(pulls()).toBe(1);
+      const apply = await runCliAsync(['apply', '--plan', planFile, ...config], { env });
+      expect(apply.code, apply.stderr + apply.stdout).toBe(0);
+      expect(pulls()).toBe(2);
+      const again = await runCliAsync(['plan', ...config, '--format', 'json', '--out', join(root, 'plan2.json')], { env });
+      expect(again.code, again.stderr).toBe(0);
+      expect((JSON.parse(readFileSync(join(root, 'plan2.json'), 'utf8')) as { operations: unknown[] }).operations).toEqual([]);
+      expect([plan.stdout, plan.stderr, apply.stdout, apply.stderr].join('\n')).not.toContain(SECRET);
+    } finally {
+      await canvas.close();
+    }
   });
 });
