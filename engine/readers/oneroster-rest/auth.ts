@@ -5,7 +5,7 @@
  * tokens are registered for redaction and only ever sent to their own origin: the secret to the
  * token endpoint (HTTP Basic) or into the signature, the token to the rostering service.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import OAuth from 'oauth-1.0a';
 import { RemoteError } from '../../errors.js';
 import type { RestSource } from '../../policy/types.js';
@@ -36,6 +36,8 @@ export function oauth1(credentials: Credentials, method: RestSource['signatureMe
     signature_method: method,
     hash_function: (base, key) => createHmac(algorithm, key).update(base).digest('base64'),
   });
+  // The package draws nonces from Math.random; a server rejects a repeated nonce, so draw them from the CSPRNG.
+  oauth.getNonce = () => randomBytes(16).toString('hex');
   return {
     header: async (url) => oauth.toHeader(oauth.authorize({ url, method: 'GET' })).Authorization,
     renew: () => false,
