@@ -1,7 +1,9 @@
 /**
  * How each request to the SIS is authorised: OAuth 1.0a two-legged signing (the `oauth-1.0a`
  * package, which follows RFC 5849: nonce, timestamp, the query parameters of the URL in the base
- * string) or an OAuth 2 bearer token from the client-credentials grant. The client secret and
+ * string; small, no dependencies, the signer the OneRoster ecosystem's JS clients use, and its
+ * base string is checked here against an independent RFC 5849 computation in the tests) or an
+ * OAuth 2 bearer token from the client-credentials grant. The client secret and
  * tokens are registered for redaction and only ever sent to their own origin: the secret to the
  * token endpoint (HTTP Basic) or into the signature, the token to the rostering service.
  */
