@@ -1,5 +1,5 @@
 /** `rosterops pull --out DIR` through the CLI (path sources) and through its fetcher (SFTP). */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +73,7 @@ describe('rosterops pull', () => {
     expect(forced.code).toBe(0);
     expect(forced.stderr).toContain('do not commit it');
     expect(readdirSync(inside)).toContain('users.csv');
+    rmSync(inside, { recursive: true, force: true });
   });
 
   it('refuses a folder that is not empty', () => {
