@@ -25,7 +25,10 @@ export interface SftpOptions {
   /** Default 22. */
   port?: number;
   user: string;
-  /** A .zip, or a folder whose *.csv files are the export. */
+  /**
+   * A .zip, or a folder whose *.csv files are the export. A `*` in the last segment
+   * (`/exports/oneroster_*.zip`, for SIS exports with a date-stamped name) picks the newest match.
+   */
   path: string;
   /** `SHA256:…` as `ssh-keygen -lf` prints it. */
   hostKey?: string;
@@ -67,23 +70,44 @@ export async function fetchSftpExport(
   log(`SIS: connecting to ${where}`);
   try {
     const sftp = await session.open({ host: source.host, port, username: source.user, ...auth }, pinned ? pinned.replace(/=$/, '') : null);
-    const stats = await session.call<Stats>((done) => sftp.stat(source.path, done), `stat ${source.path}`);
-    if (stats.isDirectory()) return await fetchFolder(session, sftp, source.path, intoDir, limits, log);
-    if (!stats.isFile() || !source.path.toLowerCase().endsWith('.zip')) {
-      throw new RemoteError('sis.sftp-not-export', `${where}: ${source.path} is neither a folder nor a .zip`, undefined,
+    const path = posix.basename(source.path).includes('*') ? await newestMatch(session, sftp, source.path, log) : source.path;
+    const stats = await session.call<Stats>((done) => sftp.stat(path, done), `stat ${path}`);
+    if (stats.isDirectory()) return await fetchFolder(session, sftp, path, intoDir, limits, log);
+    if (!stats.isFile() || !path.toLowerCase().endsWith('.zip')) {
+      throw new RemoteError('sis.sftp-not-export', `${where}: ${path} is neither a folder nor a .zip`, undefined,
         `Set ${WHERE}.path to the OneRoster .zip the SIS drops, or to the folder holding its CSV files.`);
     }
     const cap = zipCap(limits);
-    const label = `${where}${source.path}`;
+    const label = `${where}${path}`;
     if (stats.size > cap) throw tooLarge(label, cap, 'zipBytes', { file: label });
-    const into = join(intoDir, safeName(basename(source.path)));
-    log(`SIS: fetching ${source.path}`);
-    await session.download(sftp, source.path, into, cap, label, 'zipBytes');
+    const into = join(intoDir, safeName(basename(path)));
+    log(`SIS: fetching ${path}`);
+    await session.download(sftp, path, into, cap, label, 'zipBytes');
     checkFetchedZip(into, label, limits);
     return into;
   } finally {
     session.close();
   }
+}
+
+/**
+ * The newest file (by modification time, then name) whose name matches the pattern's last segment,
+ * `*` standing for any run of characters: Infinite Campus's extract can append a date to the name.
+ */
+async function newestMatch(session: SftpSession, sftp: SFTPWrapper, pattern: string, log: (line: string) => void): Promise<string> {
+  const dir = posix.dirname(pattern);
+  const glob = posix.basename(pattern);
+  const regex = new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const list = await session.call<FileEntryWithStats[]>((done) => sftp.readdir(dir, done), `list ${dir}`);
+  const matches = list.filter((e) => regex.test(e.filename) && e.attrs.isFile())
+    .sort((a, b) => (a.attrs.mtime - b.attrs.mtime) || (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+  const newest = matches[matches.length - 1];
+  if (!newest) {
+    throw new RemoteError('sis.sftp-no-match', `${session.where}: no file in ${dir} matches ${glob}`, undefined, `Check ${WHERE}.path: has the SIS dropped tonight's export there, under that name?`);
+  }
+  const path = posix.join(dir, newest.filename);
+  log(`SIS: ${matches.length} file${matches.length === 1 ? '' : 's'} match ${glob}; the newest is ${newest.filename}`);
+  return path;
 }
 
 /** Every *.csv file of the folder (not recursive), into a folder of the temp folder. */

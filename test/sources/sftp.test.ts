@@ -3,7 +3,7 @@
  * password and private-key logins, a zip and a folder of CSVs, and the caps.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -37,6 +37,14 @@ beforeAll(async () => {
   for (const f of files) writeFileSync(join(root, 'exports/tonight', f), readFileSync(join(EXAMPLE, f)));
   writeFileSync(join(root, 'exports/tonight/README.txt'), 'not part of the export');
   writeFileSync(join(root, 'exports/broken.zip'), zipBytes.subarray(0, zipBytes.length - 40));
+  mkdirSync(join(root, 'exports/dated'));
+  // Date-stamped names (Infinite Campus "Append Date to Filename"): the newest by mtime wins, not the last by name.
+  writeFileSync(join(root, 'exports/dated/oneroster_20261207.zip'), zipBytes);
+  writeFileSync(join(root, 'exports/dated/oneroster_20269999.zip'), 'stale and not a zip');
+  writeFileSync(join(root, 'exports/dated/other.zip'), 'not this one');
+  utimesSync(join(root, 'exports/dated/oneroster_20261207.zip'), new Date('2026-12-07T05:00:00Z'), new Date('2026-12-07T05:00:00Z'));
+  utimesSync(join(root, 'exports/dated/oneroster_20269999.zip'), new Date('2026-11-01T05:00:00Z'), new Date('2026-11-01T05:00:00Z'));
+  utimesSync(join(root, 'exports/dated/other.zip'), new Date('2026-12-08T05:00:00Z'), new Date('2026-12-08T05:00:00Z'));
   pwServer = await startSftpServer({ root, user: 'rostering', password: PASSWORD });
   keyServer = await startSftpServer({ root, user: 'rostering', publicKey: clientKey.public });
   rsaServer = await startSftpServer({ root, user: 'rostering', publicKey: rsaPem });
@@ -90,6 +98,14 @@ describe('SFTP source', () => {
   it('accepts a pin written with the trailing "=" some tools print', async () => {
     const path = await fetchSftpExport(source(pwServer, { hostKey: `${pwServer.fingerprint}=` }), env, into, log);
     expect(readFileSync(path).equals(zipBytes)).toBe(true);
+  });
+
+  it('a * in the file name fetches the newest matching file', async () => {
+    const path = await fetchSftpExport(source(pwServer, { path: '/exports/dated/oneroster_*.zip' }), env, into, log);
+    expect(readFileSync(path).equals(zipBytes)).toBe(true);
+    expect(logged.join('\n')).toContain('2 files match oneroster_*.zip; the newest is oneroster_20261207.zip');
+    const none = await failure(fetchSftpExport(source(pwServer, { path: '/exports/dated/roster_*.zip' }), env, into, log));
+    expect((none as RemoteError).code).toBe('sis.sftp-no-match');
   });
 
   it('refuses a server whose key is not pinned, printing the fingerprint to pin, before sending the password', async () => {
