@@ -33,12 +33,64 @@ export type ManualAction = 'ignore' | 'adopt' | 'flag';
 export type Verdict = 'ok' | 'needs-approval' | 'blocked';
 export type ViolationVerdict = Exclude<Verdict, 'ok'>;
 
+/** How an OneRoster REST service is reached (`sources.sis.rest`). Secrets are named, never written. */
+export interface RestSource {
+  /** Base of the rostering service, no trailing slash: `https://sis.example.org/ims/oneroster/v1p1`. */
+  url: string;
+  auth: 'oauth1' | 'oauth2';
+  /** OAuth 1.0a signature method (oauth1 only). */
+  signatureMethod: 'HMAC-SHA256' | 'HMAC-SHA1';
+  /** OAuth 2 token endpoint (oauth2 only; null for oauth1). */
+  tokenUrl: string | null;
+  /** OAuth 2 scope(s), space-separated; null sends none. */
+  scope: string | null;
+  /** Names of the environment variables holding the client id (OAuth 1 consumer key) and secret. */
+  clientIdEnv: string;
+  clientSecretEnv: string;
+  /** `limit` asked per page. */
+  pageSize: number;
+}
+
+/** A OneRoster CSV zip or folder on an SFTP server (`sources.sis.sftp`), fetched by engine/sources/sftp.ts. */
+export interface SftpSource {
+  host: string;
+  port: number;
+  user: string;
+  /** Remote path of the zip, or of a folder of CSV files. */
+  path: string;
+  /** Pinned host key fingerprint, `SHA256:<base64>` as `ssh-keygen -l` prints it. */
+  hostKey: string;
+  /** Name of the environment variable holding the password (exactly one of passwordEnv, privateKeyEnv). */
+  passwordEnv?: string;
+  /** Name of the environment variable holding the private key (PEM/OpenSSH text). */
+  privateKeyEnv?: string;
+}
+
+/** A OneRoster CSV zip fetched over HTTPS (`sources.sis.download`), fetched by engine/sources/download.ts. */
+export interface DownloadSource {
+  url: string;
+  /** Header name → name of the environment variable holding its value. */
+  headers: Record<string, string>;
+}
+
+export type SisSourceKind = 'path' | 'rest' | 'sftp' | 'download';
+
 export interface Sources {
   sis: {
     /** `oneroster-1.1` (1.2 files are read too: roles.csv is folded into users). */
     format: 'oneroster-1.1' | 'oneroster-1.2';
-    /** Absolute path of a directory or .zip, resolved relative to the YAML file that named it. */
+    /** Which of path, rest, sftp, download the policy names (exactly one); absent means `path`. */
+    kind?: SisSourceKind;
+    /**
+     * Absolute path of a directory or .zip, resolved relative to the YAML file that named it;
+     * '' when the export is fetched (rest, sftp, download).
+     */
     path: string;
+    rest?: RestSource;
+    sftp?: SftpSource;
+    download?: DownloadSource;
+    /** Where `sources.sis` was written, for messages about the source itself. */
+    where?: PolicySource;
   };
   canvas: {
     /** Absolute path of a provisioning report directory or .zip (offline mode). */

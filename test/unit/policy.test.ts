@@ -130,7 +130,7 @@ describe('loadPolicies: a full valid policy set', () => {
 
     // Paths relative to the YAML file that names them, made absolute.
     expect(config.sources).toEqual({
-      sis: { format: 'oneroster-1.2', path: join(root, 'exports', 'oneroster') },
+      sis: { format: 'oneroster-1.2', kind: 'path', path: join(root, 'exports', 'oneroster'), where: expect.objectContaining({ file: join('policies', '00-main.yaml'), path: '/sources/sis' }) },
       canvas: { snapshot: join(root, 'exports', 'canvas'), url: 'https://district.instructure.com', account: 'self', tokenEnv: 'CANVAS_PROD_TOKEN' },
     });
     expect(config.timezone).toBe('America/Chicago');
@@ -497,10 +497,10 @@ rules:
   });
 
   it('points a missing required key at its parent key', async () => {
-    const root = project({ 'a.yaml': 'version: 1\nsources:\n  sis:\n    format: oneroster-1.1\n  canvas: { url: "https://x.org" }\n' });
+    const root = project({ 'a.yaml': 'version: 1\nsources:\n  sis:\n    rest:\n      url: https://sis.example.org/ims/oneroster/v1p1\n  canvas: { url: "https://x.org" }\n' });
     const [d] = await failure(root);
-    expect(d).toMatchObject({ code: 'policy.missing-key', line: 3, column: 3, field: '/sources/sis' });
-    expect(d!.message).toBe('`sources.sis` is missing the required key `path`');
+    expect(d).toMatchObject({ code: 'policy.missing-key', line: 4, column: 5, field: '/sources/sis/rest' });
+    expect(d!.message).toBe('`sources.sis.rest` is missing the required key `auth`');
   });
 });
 

@@ -9,6 +9,8 @@ import type { Config } from '../../policy/types.js';
 import { startBackgroundParse, type BackgroundReading } from '../../readers/background-parse.js';
 import { readCanvasReport } from '../../readers/canvas-report.js';
 import { readOneRoster } from '../../readers/oneroster.js';
+import type { SisSnapshot } from '../../model/oneroster.js';
+import { openSisSource } from '../../sources/sis-source.js';
 import { connectCanvas } from '../../canvas/live.js';
 import { isValidEnvironment } from '../../render/comment-marker.js';
 import { renderPlanComment } from '../../render/markdown.js';
@@ -35,9 +37,23 @@ export interface PlanFlags extends SourceFlags {
   timings?: boolean;
 }
 
-export function sisReader(config: Config, flags: SourceFlags): Sources['readSis'] {
-  const sisPath = sisPathOf(config, flags);
-  return () => readOneRoster(sisPath, limitsOf(config));
+/**
+ * How plan, apply and sync read the SIS (engine/sources/sis-source.ts): `--sis PATH` over any
+ * kind the policy names. An export fetched at run time (REST, SFTP, download) is fetched once per
+ * command, however often the command asks for it, so a plan and apply's re-plans see one export.
+ */
+export function sisReader(config: Config, flags: SourceFlags, options: { env?: NodeJS.ProcessEnv; onProgress?: (text: string) => void } = {}): Sources['readSis'] {
+  if (readsLocalExport(config, flags)) {
+    const sisPath = sisPathOf(config, flags);
+    return () => readOneRoster(sisPath, limitsOf(config));
+  }
+  const source = openSisSource(config, options);
+  let fetched: Promise<SisSnapshot> | null = null;
+  return () => (fetched ??= source.read().finally(() => source.close()));
+}
+
+function readsLocalExport(config: Config, flags: SourceFlags): boolean {
+  return flags.sis !== undefined || (config.sources.sis.kind ?? 'path') === 'path';
 }
 
 /** The caps of `limits:` (util/limits.ts), as reader options. */
@@ -86,10 +102,13 @@ export function fileSources(config: Config, flags: SourceFlags): Sources {
       'Set sources.canvas.snapshot to a provisioning report directory or zip, or pass --canvas-snapshot PATH.',
     );
   }
-  const sisPath = sisPathOf(config, flags);
+  const local = readsLocalExport(config, flags);
+  // Only an export on disk is parsed in the background; a fetched one is read when its turn comes.
+  const sisPath = local ? sisPathOf(config, flags) : '';
+  const fetched = local ? null : sisReader(config, flags);
   let background: BackgroundReading | null = null;
   return {
-    readSis: () => readOneRoster(sisPath, { ...background?.sis, ...limitsOf(config) }),
+    readSis: () => (fetched ? fetched() : readOneRoster(sisPath, { ...background?.sis, ...limitsOf(config) })),
     startBackground: () => {
       const started = (background = startBackgroundParse(sisPath, snapshot, config.limits));
       return () => started.stop();

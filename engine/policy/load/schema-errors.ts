@@ -38,6 +38,15 @@ const PATTERN_HINTS: Record<string, string> = {
   reviewers: 'write GitHub logins (letters, digits and -, up to 39 characters) without @',
 };
 
+const SECRET_HINT = 'put the secret in an environment variable (in GitHub Actions, a repository or environment secret) and write the variable\'s NAME here: upper case letters, digits and _, e.g. ONEROSTER_CLIENT_SECRET';
+
+/** Keys under sources.sis whose value is the name of an environment variable holding a secret. */
+function namesASecret(path: readonly Segment[]): boolean {
+  if (path[0] !== 'sources' || path[1] !== 'sis') return false;
+  const last = String(path[path.length - 1]);
+  return last.endsWith('Env') || (path[2] === 'download' && path[3] === 'headers' && path.length === 5);
+}
+
 export function ajvDiagnostic(f: PolicyFile, err: ErrorObject): Diagnostic | null {
   const path = unpointer(err.instancePath);
   const name = path.length > 0 ? dotted(path) : 'the file';
@@ -111,6 +120,10 @@ export function ajvDiagnostic(f: PolicyFile, err: ErrorObject): Diagnostic | nul
       const key = lastName ?? String(path[path.length - 2] ?? '');
       if (key === 'tokenEnv' && looksLikeCanvasToken(err.data)) {
         return base('policy.token-in-yaml', '`tokenEnv` holds what looks like a token itself, not the name of an environment variable', TOKEN_HINT);
+      }
+      if (namesASecret(path)) {
+        // Never quoted: the value may be the secret itself.
+        return base('policy.secret-in-yaml', `\`${name}\` must name an environment variable, not hold a value: a secret written in a policy file is committed to git`, SECRET_HINT);
       }
       return base('policy.invalid-value', `${show(err.data)} is not valid for \`${name}\``, lookup(PATTERN_HINTS, key) ?? parentSchema.description);
     }

@@ -29,7 +29,16 @@ interface WrittenProtect {
 export interface WrittenPolicy {
   version?: 1;
   sources?: {
-    sis: { format?: 'oneroster-1.1' | 'oneroster-1.2'; path: string };
+    sis: {
+      format?: 'oneroster-1.1' | 'oneroster-1.2';
+      path?: string;
+      rest?: {
+        url: string; auth: 'oauth1' | 'oauth2'; signatureMethod?: 'HMAC-SHA256' | 'HMAC-SHA1'; tokenUrl?: string; scope?: string;
+        clientIdEnv?: string; clientSecretEnv?: string; pageSize?: number;
+      };
+      sftp?: { host: string; port?: number; user: string; path: string; hostKey: string; passwordEnv?: string; privateKeyEnv?: string };
+      download?: { url: string; headers?: Record<string, string> };
+    };
     canvas: { snapshot?: string; url?: string; account?: string; tokenEnv?: string };
   };
   timezone?: string;
