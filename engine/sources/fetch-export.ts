@@ -15,8 +15,9 @@ export type FileSource =
   | { kind: 'sftp'; sftp: SftpOptions }
   | { kind: 'download'; download: DownloadOptions };
 
-/** What `sources.sis` may hold, read loosely: the policy types gain these keys with the schema. */
+/** What `sources.sis` holds (policy/types.ts Sources['sis']), read structurally. */
 interface SisKeys {
+  kind?: string;
   path?: string;
   sftp?: SftpOptions;
   download?: DownloadOptions;
@@ -25,6 +26,7 @@ interface SisKeys {
 /** The file source a loaded `sources.sis` names; null when it names another kind (REST). */
 export function fileSourceOf(sis: object): FileSource | null {
   const keys = sis as SisKeys;
+  if (keys.kind === 'rest') return null;
   const named = (['sftp', 'download'] as const).filter((k) => keys[k] !== undefined);
   if (named.length > 1) {
     throw new ConfigError('sis.several-sources', `sources.sis names ${named.join(' and ')}; it must name exactly one source`, { field: 'sources.sis' }, 'Keep one of path, rest, sftp and download.');

@@ -45,6 +45,11 @@ export function pullInto(fetcher: ExportFetcher, out: string, config: Pick<Confi
 
 function fetcherFor(config: Config, output: Output): { fetcher: ExportFetcher; description: string } {
   const source = fileSourceOf(config.sources.sis);
+  if (source === null && config.sources.sis.kind === 'rest') {
+    // The REST pull yields tables, not files; writing them as CSV plugs in as an ExportFetcher.
+    throw new ConfigError('pull.rest-not-supported', '`rosterops pull` cannot write a OneRoster REST pull as CSV yet', { file: config.files[0], field: 'sources.sis.rest' },
+      '`rosterops plan` reads the REST service directly; to debug it, plan with --format json.');
+  }
   if (source === null) {
     throw new ConfigError('sis.no-source', 'sources.sis names no source rosterops can pull', { file: config.files[0], field: 'sources.sis' },
       'Set one of sources.sis.path, sftp or download (README "Connecting your SIS").');
