@@ -9,6 +9,7 @@
  * WITHOUT them (file hosts redirect to signed storage URLs, which carry their own authorisation;
  * the district's secret must not travel there), and only to https (or loopback http).
  */
+import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ConfigError, RemoteError } from '../errors.js';
 import { DEFAULT_LIMITS, type InputLimits } from '../util/limits.js';
@@ -148,7 +149,6 @@ async function saveBody(res: Response, url: URL, intoDir: string, limits: InputL
 }
 
 async function sizeOf(path: string): Promise<number> {
-  const { stat } = await import('node:fs/promises');
   return (await stat(path)).size;
 }
 
