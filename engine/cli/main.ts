@@ -17,6 +17,7 @@ import type { ApplyFlags } from './commands/apply.js';
 import type { CommentFlags } from './commands/comment.js';
 import type { EmulatorFlags } from './commands/emulator.js';
 import type { PullFlags } from './commands/pull.js';
+import type { OneRosterServerFlags } from './commands/oneroster-server.js';
 import type { SyncFlags } from './commands/sync.js';
 import { planCommand, showCommand } from './commands/plan.js';
 import { schemaCommand, validateCommand } from './commands/policy.js';
@@ -58,6 +59,8 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
   const program = new Command('rosterops')
     .description('Roster sync as code for Canvas LMS: plan, review and apply SIS imports from a OneRoster export.')
     .version(VERSION)
+    // Program options only before the command: `oneroster-server --version 1.2` names a OneRoster version.
+    .enablePositionalOptions()
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => output.out(s), writeErr: (s) => output.err(s) })
     .exitOverride();
@@ -114,6 +117,18 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
     .option('--time-zone <zone>', "the root account's time zone", 'UTC')
     .option('--processing-delay <ms>', 'delay between processing steps of imports and reports', positiveInt, 0)
     .action((opts: EmulatorFlags) => run(async () => (await import('./commands/emulator.js')).emulatorCommand(output, opts))());
+
+  program.command('oneroster-server')
+    .description('serve a OneRoster CSV export over the OneRoster REST binding (1.1 or 1.2) on 127.0.0.1')
+    .requiredOption('--data <path>', 'the OneRoster export: a folder of CSV files or a .zip')
+    .option('--port <n>', 'port (0 picks a free one)', positiveInt, 0)
+    .option('--version <v>', 'binding served: 1.1 (/ims/oneroster/v1p1) or 1.2 (/ims/oneroster/rostering/v1p2); default from manifest.csv')
+    .option('--oauth1 <key:secret>', 'require OAuth 1.0a signatures (HMAC-SHA256 or HMAC-SHA1) with this consumer key and secret')
+    .option('--oauth2 <id:secret>', 'require OAuth 2 bearer tokens from POST /oauth/token (client credentials) for this client')
+    .option('--token-lifetime <seconds>', 'OAuth 2 token lifetime (expires_in)', positiveInt, 3600)
+    .option('--max-limit <n>', 'largest page served; a larger limit is served this many records', positiveInt, 1000)
+    .option('--faults <spec>', 'inject faults, e.g. "429:users:2:3,cut:enrollments:1" (grammar: engine/oneroster-server/faults.ts)')
+    .action((opts: OneRosterServerFlags) => run(async () => (await import('./commands/oneroster-server.js')).oneRosterServerCommand(output, opts))());
 
   program.command('sync')
     .description('nightly: plan against live Canvas; apply within guards, else open an approval pull request')

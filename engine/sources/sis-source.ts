@@ -7,19 +7,24 @@
  */
 import { resolve } from 'node:path';
 import type { SisSnapshot } from '../model/oneroster.js';
-import type { Config } from '../policy/types.js';
+import type { Config, PolicySource } from '../policy/types.js';
+import { ConfigError } from '../errors.js';
 import { pullOneRosterRest, restSisName } from '../readers/oneroster-rest/index.js';
 import { readOneRoster } from '../readers/oneroster/index.js';
 import { fetchDownloadExport } from './download.js';
 import { describeFileSource } from './fetch-export.js';
 import { fetchSftpExport } from './sftp.js';
 import { createTempExport, type TempExport } from './temp-export.js';
+import type { SisHttpOptions } from '../readers/oneroster-rest/http.js';
+import { envMilliseconds } from '../canvas/live.js';
 
 export interface SisSourceFlags {
   /** `--sis PATH`: a local export, whatever the policy names. */
   sis?: string;
   env?: NodeJS.ProcessEnv;
   onProgress?: (text: string) => void;
+  /** A line for the log (a retry and why). */
+  log?: (line: string) => void;
 }
 
 export interface SisSource {
@@ -35,7 +40,7 @@ export function openSisSource(config: Config, flags: SisSourceFlags = {}): SisSo
   const sis = config.sources.sis;
   const env = flags.env ?? process.env;
   const limits = config.limits ? { limits: config.limits } : {};
-  const log = flags.onProgress ?? (() => undefined);
+  const log = flags.log ?? flags.onProgress ?? (() => undefined);
   if (flags.sis) return localSource(resolve(flags.sis), limits);
   switch (sis.kind ?? 'path') {
     case 'path':
@@ -45,7 +50,9 @@ export function openSisSource(config: Config, flags: SisSourceFlags = {}): SisSo
       let users: number | null = null;
       return {
         read: async () => {
-          const snapshot = await pullOneRosterRest(rest, { format: sis.format, env, ...limits, ...(flags.onProgress ? { onProgress: flags.onProgress } : {}) });
+          const snapshot = await pullOneRosterRest(rest, {
+            format: sis.format, env, ...limits, http: httpTuning(env, flags), ...(flags.onProgress ? { onProgress: flags.onProgress } : {}),
+          });
           users = snapshot.users.length;
           return snapshot;
         },
@@ -55,13 +62,20 @@ export function openSisSource(config: Config, flags: SisSourceFlags = {}): SisSo
     }
     case 'sftp': {
       const sftp = sis.sftp!;
-      return fetchedSource('sftp', describeFileSource({ kind: 'sftp', sftp }), (dir) => fetchSftpExport(sftp, env, dir, log, limits), limits);
+      return fetchedSource('sftp', describeFileSource({ kind: 'sftp', sftp }), (dir) => fetchSftpExport(sftp, env, dir, log, limits), limits, sis.where);
     }
     case 'download': {
       const download = sis.download!;
-      return fetchedSource('download', describeFileSource({ kind: 'download', download }), (dir) => fetchDownloadExport(download, env, dir, log, limits), limits);
+      return fetchedSource('download', describeFileSource({ kind: 'download', download }), (dir) => fetchDownloadExport(download, env, dir, log, limits), limits, sis.where);
     }
   }
+}
+
+/** The same knobs as the Canvas client's (tests shorten the waits; production keeps the defaults). */
+function httpTuning(env: NodeJS.ProcessEnv, flags: SisSourceFlags): SisHttpOptions {
+  const backoffMs = envMilliseconds(env, 'ROSTEROPS_HTTP_BACKOFF_MS');
+  const timeoutMs = envMilliseconds(env, 'ROSTEROPS_HTTP_TIMEOUT_MS');
+  return { ...(backoffMs !== undefined ? { backoffMs } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(flags.log ? { onRetry: flags.log } : {}) };
 }
 
 function localSource(path: string, limits: { limits?: Config['limits'] }): SisSource {
@@ -82,7 +96,7 @@ function localSource(path: string, limits: { limits?: Config['limits'] }): SisSo
  * read from there, and removed however the command ends: here when the read ends, by its exit hook
  * when apply's signal handler exits, by its own signal handler in plan and pull.
  */
-function fetchedSource(kind: 'sftp' | 'download', name: string, fetchInto: (dir: string) => Promise<string>, limits: { limits?: Config['limits'] }): SisSource {
+function fetchedSource(kind: 'sftp' | 'download', name: string, fetchInto: (dir: string) => Promise<string>, limits: { limits?: Config['limits'] }, where?: PolicySource): SisSource {
   let users: number | null = null;
   let temp: TempExport | null = null;
   const close = async () => {
@@ -93,7 +107,9 @@ function fetchedSource(kind: 'sftp' | 'download', name: string, fetchInto: (dir:
     read: async () => {
       temp = createTempExport();
       try {
-        const path = await fetchInto(temp.dir);
+        const path = await fetchInto(temp.dir).catch((err: unknown) => {
+          throw locatedInPolicy(err, where);
+        });
         const snapshot = await readOneRoster(path, { label: kind, ...(limits.limits ? { limits: limits.limits } : {}) });
         users = snapshot.users.length;
         return snapshot;
@@ -104,4 +120,10 @@ function fetchedSource(kind: 'sftp' | 'download', name: string, fetchInto: (dir:
     describe: () => `${name}${users === null ? '' : ` (${users} users)`}`,
     close,
   };
+}
+
+/** A configuration error of the fetcher (a variable not set, a bad pin) located at `sources.sis` in the policy file. */
+function locatedInPolicy(err: unknown, where: PolicySource | undefined): unknown {
+  if (!(err instanceof ConfigError) || err.location.file !== undefined || where === undefined) return err;
+  return new ConfigError(err.code, err.message, { file: where.file, line: where.line, column: where.column, ...(err.location.field ? { field: err.location.field } : {}) }, err.hint, { cause: err });
 }

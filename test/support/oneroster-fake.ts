@@ -20,6 +20,8 @@ export interface FakeOptions {
   maxLimit?: number;
   oauth1?: { key: string; secret: string };
   oauth2?: { id: string; secret: string; expiresIn?: number };
+  /** Like Aeries: the token answer sets a load-balancer cookie every later request must carry. */
+  stickyCookie?: boolean;
   /** Called for every rostering request; `n` counts requests to that collection (1 first). */
   fault?: (req: { collection: string; offset: number; limit: number; n: number }) => Fault | undefined;
 }
@@ -118,7 +120,7 @@ export async function startFake(options: FakeOptions): Promise<FakeServer> {
         const expiresIn = options.oauth2.expiresIn ?? 3600;
         tokens.set(token, Date.now() + expiresIn * 1000);
         state.tokensIssued++;
-        res.writeHead(200, { 'content-type': 'application/json' });
+        res.writeHead(200, { 'content-type': 'application/json', ...(options.stickyCookie ? { 'set-cookie': ['ARRAffinity=node7; Path=/; HttpOnly'] } : {}) });
         res.end(JSON.stringify({ access_token: token, token_type: 'bearer', expires_in: expiresIn }));
         return;
       }
@@ -127,6 +129,7 @@ export async function startFake(options: FakeOptions): Promise<FakeServer> {
       const records = (options.data as Record<string, unknown[]>)[collection];
       if (!records) return imsx(res, 404, 'unknownobject', `no collection ${collection}`);
       if (!authorised(req, url)) return imsx(res, 401, 'unauthorisedrequest', 'Fake SIS: unauthorised');
+      if (options.stickyCookie && !(req.headers.cookie ?? '').includes('ARRAffinity=node7')) return imsx(res, 503, 'server_busy', 'Fake SIS: no affinity cookie');
       const asked = Number(url.searchParams.get('limit') ?? 100);
       const limit = Math.min(asked, options.maxLimit ?? Infinity);
       const offset = Number(url.searchParams.get('offset') ?? 0);

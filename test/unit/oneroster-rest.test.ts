@@ -223,7 +223,7 @@ describe('faults', () => {
     const server = await fake({ data: { ...data11, users } });
     const err = await failure(pull(server), DataError);
     expect(err.location).toMatchObject({ file: 'rest:users', line: 6, field: '/orgs' });
-    expect(err.message).toContain(`users record at offset 5 (sourcedId "${String(data11.users[5]!.sourcedId)}")`);
+    expect(err.message).toContain(`OneRoster REST ${server.base}: users record at offset 5 (sourcedId "${String(data11.users[5]!.sourcedId)}")`);
   });
 
   it('puts a record\'s CSV-level problem at its collection and number, like a CSV row', async () => {
@@ -271,6 +271,14 @@ describe('authorisation', () => {
     const s = await pull(server, { auth: 'oauth2', tokenUrl: server.tokenUrl });
     expect(server.tokensIssued).toBe(2);
     expect(s.enrollments.length).toBe(data11.enrollments.length);
+  });
+
+  it('OAuth 2: replays the cookies the token endpoint sets (Aeries load balancing)', async () => {
+    const server = await fake({ oauth1: undefined, oauth2: { id: KEY, secret: SECRET }, stickyCookie: true });
+    const sleeps: number[] = [];
+    const s = await pull(server, { auth: 'oauth2', tokenUrl: server.tokenUrl }, {}, sleeps);
+    expect(sleeps).toEqual([]);
+    expect(s.users.length).toBe(data11.users.length);
   });
 
   it('OAuth 2: refused client credentials are exit 1 with a hint', async () => {

@@ -69,6 +69,11 @@ rest:
     });
   });
 
+  it('warns when the url names the other OneRoster version than format', async () => {
+    const { warnings } = await loadPolicies('policies', { cwd: project('format: oneroster-1.1\nrest: { url: "https://sis.example.org/ims/oneroster/rostering/v1p2", auth: oauth2, tokenUrl: "https://sis.example.org/oauth/token" }') });
+    expect(warnings).toEqual([expect.objectContaining({ code: 'policy.sis-version-mismatch', line: 5, field: '/sources/sis/rest/url' })]);
+  });
+
   it('wants a tokenUrl with oauth2', async () => {
     const [d] = await errors('rest: { url: "https://sis.example.org/ims/oneroster/v1p1", auth: oauth2 }');
     expect(d).toMatchObject({ code: 'policy.oauth2-token-url-missing', line: 4, field: '/sources/sis/rest' });

@@ -10,7 +10,7 @@ import { startBackgroundParse, type BackgroundReading } from '../../readers/back
 import { readCanvasReport } from '../../readers/canvas-report.js';
 import { readOneRoster } from '../../readers/oneroster.js';
 import type { SisSnapshot } from '../../model/oneroster.js';
-import { openSisSource } from '../../sources/sis-source.js';
+import { openSisSource, type SisSourceFlags } from '../../sources/sis-source.js';
 import { connectCanvas } from '../../canvas/live.js';
 import { isValidEnvironment } from '../../render/comment-marker.js';
 import { renderPlanComment } from '../../render/markdown.js';
@@ -42,7 +42,7 @@ export interface PlanFlags extends SourceFlags {
  * kind the policy names. An export fetched at run time (REST, SFTP, download) is fetched once per
  * command, however often the command asks for it, so a plan and apply's re-plans see one export.
  */
-export function sisReader(config: Config, flags: SourceFlags, options: { env?: NodeJS.ProcessEnv; onProgress?: (text: string) => void } = {}): Sources['readSis'] {
+export function sisReader(config: Config, flags: SourceFlags, options: Omit<SisSourceFlags, 'sis'> = {}): Sources['readSis'] {
   if (readsLocalExport(config, flags)) {
     const sisPath = sisPathOf(config, flags);
     return () => readOneRoster(sisPath, limitsOf(config));

@@ -38,7 +38,7 @@ export function resolveSources(ctx: Resolver): Config['sources'] {
       format: s.sis.format ?? 'oneroster-1.1',
       kind,
       path: s.sis.path !== undefined ? existing(s.sis.path, [...SIS, 'path']) : '',
-      ...(s.sis.rest ? { rest: resolveRest(ctx, s.sis.rest) } : {}),
+      ...(s.sis.rest ? { rest: resolveRest(ctx, s.sis.rest, s.sis.format ?? 'oneroster-1.1') } : {}),
       ...(s.sis.sftp ? { sftp: resolveSftp(ctx, s.sis.sftp) } : {}),
       ...(s.sis.download ? { download: resolveDownload(ctx, s.sis.download) } : {}),
       where: ctx.where([...SIS], 'key'),
@@ -73,9 +73,14 @@ function checkUrl(ctx: Resolver, path: Segment[], value: string): string {
   return value.replace(/\/+$/, '');
 }
 
-function resolveRest(ctx: Resolver, rest: NonNullable<WrittenSis['rest']>): RestSource {
+function resolveRest(ctx: Resolver, rest: NonNullable<WrittenSis['rest']>, format: 'oneroster-1.1' | 'oneroster-1.2'): RestSource {
   const at = [...SIS, 'rest'];
   const url = checkUrl(ctx, [...at, 'url'], rest.url);
+  const spoken = /\/v1p2(\/|$)/.test(url) ? 'oneroster-1.2' : /\/v1p1(\/|$)/.test(url) ? 'oneroster-1.1' : null;
+  if (spoken !== null && spoken !== format) {
+    ctx.warn([...at, 'url'], 'policy.sis-version-mismatch', `\`sources.sis.rest.url\` looks like a OneRoster ${spoken.slice(10)} service, but \`sources.sis.format\` is ${format}`,
+      `set \`format: ${spoken}\` (the format decides how users' roles are read), or check the URL`);
+  }
   let tokenUrl: string | null = null;
   if (rest.auth === 'oauth2') {
     if (rest.tokenUrl === undefined) {

@@ -1,15 +1,18 @@
 /**
  * How each request to the SIS is authorised: OAuth 1.0a two-legged signing (the `oauth-1.0a`
  * package, which follows RFC 5849: nonce, timestamp, the query parameters of the URL in the base
- * string) or an OAuth 2 bearer token from the client-credentials grant. The client secret and
+ * string; small, no dependencies, the signer the OneRoster ecosystem's JS clients use, and its
+ * base string is checked here against an independent RFC 5849 computation in the tests) or an
+ * OAuth 2 bearer token from the client-credentials grant. The client secret and
  * tokens are registered for redaction and only ever sent to their own origin: the secret to the
  * token endpoint (HTTP Basic) or into the signature, the token to the rostering service.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import OAuth from 'oauth-1.0a';
 import { RemoteError } from '../../errors.js';
 import type { RestSource } from '../../policy/types.js';
 import { redactThenCut, registerSecret } from '../../util/redact.js';
+import type { CookieJar } from './cookies.js';
 
 export interface Credentials {
   clientId: string;
@@ -35,6 +38,8 @@ export function oauth1(credentials: Credentials, method: RestSource['signatureMe
     signature_method: method,
     hash_function: (base, key) => createHmac(algorithm, key).update(base).digest('base64'),
   });
+  // The package draws nonces from Math.random; a server rejects a repeated nonce, so draw them from the CSPRNG.
+  oauth.getNonce = () => randomBytes(16).toString('hex');
   return {
     header: async (url) => oauth.toHeader(oauth.authorize({ url, method: 'GET' })).Authorization,
     renew: () => false,
@@ -49,6 +54,8 @@ export interface TokenOptions {
   now?: () => number;
   /** Who the token endpoint belongs to, for messages: `OneRoster REST https://…`. */
   sisName: string;
+  /** Cookies the token endpoint sets, replayed by the rostering requests to the same origin. */
+  cookies?: CookieJar;
 }
 
 /** application/x-www-form-urlencoded, as RFC 6749 §2.3.1 wants the id and secret before Basic encoding. */
@@ -78,6 +85,7 @@ export function oauth2(credentials: Credentials, tokenUrl: string, scope: string
         headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         signal: AbortSignal.timeout(options.timeoutMs),
       });
+      options.cookies?.take(tokenUrl, response.headers);
     } catch (err) {
       throw new RemoteError('oneroster-rest.token-unreachable', `${options.sisName}: the token endpoint ${tokenUrl} could not be reached: ${(err as Error).message}`, undefined,
         'Check tokenUrl and the network; rosterops asks for a token before the first request.', { cause: err });

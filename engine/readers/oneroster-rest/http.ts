@@ -7,6 +7,7 @@
 import { RemoteError } from '../../errors.js';
 import { redactThenCut } from '../../util/redact.js';
 import type { Authoriser } from './auth.js';
+import { CookieJar } from './cookies.js';
 
 export interface SisHttpOptions {
   /** Attempts per request, the first included. */
@@ -24,6 +25,8 @@ export interface SisHttpOptions {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   onRetry?: (message: string) => void;
+  /** Cookies shared with the token request (cookies.ts). */
+  cookies?: CookieJar;
 }
 
 /** What a request is for, so that a failure names it. */
@@ -50,7 +53,8 @@ class Retriable extends Error {
 
 export class SisHttp {
   private readonly origin: string;
-  private readonly o: Required<Omit<SisHttpOptions, 'onRetry'>> & Pick<SisHttpOptions, 'onRetry'>;
+  private readonly o: Required<Omit<SisHttpOptions, 'onRetry' | 'cookies'>> & Pick<SisHttpOptions, 'onRetry'>;
+  private readonly cookies: CookieJar;
 
   constructor(readonly baseUrl: string, private readonly auth: Authoriser, readonly sisName: string, options: SisHttpOptions = {}) {
     this.origin = new URL(baseUrl).origin;
@@ -66,6 +70,7 @@ export class SisHttp {
       random: options.random ?? Math.random,
       onRetry: options.onRetry,
     };
+    this.cookies = options.cookies ?? new CookieJar();
   }
 
   /** True when `url` is on the service's origin, the only place its credentials may go. */
@@ -113,7 +118,11 @@ export class SisHttp {
       let response: Response;
       let bytes: Uint8Array;
       try {
-        response = await this.o.fetch(url, { headers: { authorization: header, accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(this.o.timeoutMs) });
+        const cookie = this.cookies.header(url);
+        response = await this.o.fetch(url, {
+          headers: { authorization: header, accept: 'application/json', ...(cookie ? { cookie } : {}) }, redirect: 'manual', signal: AbortSignal.timeout(this.o.timeoutMs),
+        });
+        this.cookies.take(url, response.headers);
         bytes = new Uint8Array(await response.arrayBuffer());
       } catch (err) {
         const e = err as Error;
@@ -126,7 +135,7 @@ export class SisHttp {
         url = new URL(response.headers.get('location')!, url).href;
         continue;
       }
-      if (status === 401 && this.auth.renew(header) && mayRenew()) return this.once(url, purpose, () => false);
+      if (status === 401 && mayRenew() && this.auth.renew(header)) return this.once(url, purpose, () => false);
       if (RETRIABLE_STATUS.has(status)) throw new Retriable(`HTTP ${status}${describeBody(bytes)}`, status, retryAfterMs(response.headers.get('retry-after')));
       if (status < 200 || status >= 300) throw this.failure(purpose, status, `HTTP ${status}${describeBody(bytes)}`, hintFor(status, false));
       if (bytes.byteLength > this.o.maxPageBytes) throw this.failure(purpose, status, `the page is ${bytes.byteLength} bytes, more than the ${this.o.maxPageBytes} accepted`, 'Lower sources.sis.rest.pageSize.');

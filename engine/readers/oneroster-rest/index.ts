@@ -23,6 +23,7 @@ import { registerSecret } from '../../util/redact.js';
 import { fileNameOf, type DataFile } from '../oneroster/files.js';
 import { readOneRoster } from '../oneroster/index.js';
 import { oauth1, oauth2, type Authoriser, type Credentials } from './auth.js';
+import { CookieJar } from './cookies.js';
 import { SisHttp, type SisHttpOptions } from './http.js';
 import { pulledPackage, type PulledTable } from './package.js';
 import { pullCollection } from './pager.js';
@@ -52,7 +53,8 @@ export function restSisName(source: RestSource): string {
 export async function pullOneRosterRest(source: RestSource, options: RestPullOptions): Promise<SisSnapshot> {
   const sisName = restSisName(source);
   const credentials = credentialsFrom(source, options.env, sisName);
-  const http = new SisHttp(source.url, authoriserFor(source, credentials, sisName, options.http), sisName, options.http);
+  const cookies = new CookieJar();
+  const http = new SisHttp(source.url, authoriserFor(source, credentials, sisName, cookies, options.http), sisName, { ...options.http, cookies });
   const version = options.format === 'oneroster-1.2' ? '1.2' : '1.1';
   const limits = options.limits ?? DEFAULT_LIMITS;
   const tables: PulledTable[] = [];
@@ -66,7 +68,7 @@ export async function pullOneRosterRest(source: RestSource, options: RestPullOpt
       for (let i = 0; i < records.length; i++) {
         const record = records[i] as JsonRecord;
         if (!validate(record)) {
-          if (shapeErrors.length < MAX_SHAPE_ERRORS) shapeErrors.push(shapeError(collection, offset + i, record, validate.errors ?? []));
+          if (shapeErrors.length < MAX_SHAPE_ERRORS) shapeErrors.push(shapeError(sisName, collection, offset + i, record, validate.errors ?? []));
           continue;
         }
         builder.add(cellsOf(record));
@@ -100,19 +102,19 @@ function credentialsFrom(source: RestSource, env: NodeJS.ProcessEnv, sisName: st
   return { clientId: clientId!, clientSecret: clientSecret! };
 }
 
-function authoriserFor(source: RestSource, credentials: Credentials, sisName: string, http: SisHttpOptions | undefined): Authoriser {
+function authoriserFor(source: RestSource, credentials: Credentials, sisName: string, cookies: CookieJar, http: SisHttpOptions | undefined): Authoriser {
   if (source.auth === 'oauth1') return oauth1(credentials, source.signatureMethod);
-  return oauth2(credentials, source.tokenUrl!, source.scope, { fetch: http?.fetch ?? fetch, timeoutMs: http?.timeoutMs ?? 60_000, sisName });
+  return oauth2(credentials, source.tokenUrl!, source.scope, { fetch: http?.fetch ?? fetch, timeoutMs: http?.timeoutMs ?? 60_000, sisName, cookies });
 }
 
-function shapeError(collection: Collection, index: number, record: JsonRecord, errors: readonly import('ajv').ErrorObject[]): Diagnostic {
+function shapeError(sisName: string, collection: Collection, index: number, record: JsonRecord, errors: readonly import('ajv').ErrorObject[]): Diagnostic {
   // The anyOf of a field says more than the branch that failed first.
   const chosen = errors.find((e) => e.keyword === 'anyOf') ?? errors[0]!;
   const { field, problem } = describeShapeError(chosen);
   const id = typeof record?.sourcedId === 'string' ? ` (sourcedId "${record.sourcedId}")` : '';
   return {
     severity: 'error', code: 'oneroster-rest.bad-record', file: `${LABEL_PREFIX}${collection}`, line: index + 1, field,
-    message: `${collection} record at offset ${index}${id}: ${field} ${problem}`,
+    message: `${sisName}: ${collection} record at offset ${index}${id}: ${field} ${problem}`,
     hint: 'The SIS sent a record that is not OneRoster JSON; tell its vendor, with the collection, offset and sourcedId above.',
   };
 }

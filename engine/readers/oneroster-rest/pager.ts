@@ -91,9 +91,14 @@ class Pull {
         this.accept(records, this.read);
       }
     };
+    // After one page fails for good, the other workers take no new page: the pull is over.
+    let failed = false;
     const worker = async () => {
-      for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
-        const { records } = await fetchPage(this.http, this.collection, pageUrl(base, job.limit, job.offset), { collection: this.collection, offset: job.offset });
+      for (let job = queue.shift(); job !== undefined && !failed; job = queue.shift()) {
+        const { records } = await fetchPage(this.http, this.collection, pageUrl(base, job.limit, job.offset), { collection: this.collection, offset: job.offset }).catch((err: unknown) => {
+          failed = true;
+          throw err;
+        });
         if (records.length > job.limit) throw this.fail(job.offset, `the SIS answered ${records.length} records to limit=${job.limit}`);
         // A page shorter than asked in the middle: the server pages by a smaller size; ask for the gap.
         if (records.length > 0 && records.length < job.limit && job.offset + records.length < total) queue.push({ offset: job.offset + records.length, limit: job.limit - records.length });
@@ -163,7 +168,11 @@ export function nextLinkOf(page: Pick<JsonPage, 'headers' | 'url'>): string | nu
     const rel = /;\s*rel\s*=\s*"?([^";]+)"?/i.exec(match[2] ?? '');
     if (rel && rel[1]!.toLowerCase().split(/\s+/).includes('next')) {
       try {
-        return new URL(match[1]!, page.url).href;
+        const url = new URL(match[1]!, page.url);
+        // '+' is a space to servers that read the query as a form, but a literal '+' to an OAuth 1
+        // signer: sent as %20, the query means one thing to both, and is signed as sent.
+        url.search = url.search.replace(/\+/g, '%20');
+        return url.href;
       } catch {
         return null;
       }

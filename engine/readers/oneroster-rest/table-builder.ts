@@ -10,10 +10,12 @@ import { createHash, type Hash } from 'node:crypto';
 import type { CsvColumn, CsvColumns } from '../../util/csv.js';
 import type { FileDigest } from '../../util/digest.js';
 
+/** One column's codes, in a typed array that doubles as it fills (a million enrollments are a million codes). */
 class ColumnBuilder {
   readonly values: string[] = [''];
   private readonly codeOf = new Map<string, number>([['', 0]]);
-  codes: number[] = [];
+  private codes = new Int32Array(1024);
+  private length = 0;
 
   push(value: string): void {
     let code = this.codeOf.get(value);
@@ -22,18 +24,24 @@ class ColumnBuilder {
       this.values.push(value);
       this.codeOf.set(value, code);
     }
-    this.codes.push(code);
+    if (this.length === this.codes.length) {
+      const grown = new Int32Array(this.codes.length * 2);
+      grown.set(this.codes);
+      this.codes = grown;
+    }
+    this.codes[this.length++] = code;
   }
 
   /** Pads a column first seen after `rows` records (a metadata key appearing late). */
   padTo(rows: number): void {
-    while (this.codes.length < rows) this.codes.push(0);
+    while (this.length < rows) this.push('');
   }
 
   build(rows: number): CsvColumn {
     this.padTo(rows);
-    const codes = this.values.length < 65536 ? Uint16Array.from(this.codes) : Int32Array.from(this.codes);
-    this.codes = [];
+    const used = this.codes.subarray(0, this.length);
+    const codes = this.values.length < 65536 ? Uint16Array.from(used) : used.slice();
+    this.codes = new Int32Array(0);
     return { codes, values: this.values };
   }
 }
