@@ -16,6 +16,7 @@ import { registerSecret } from '../util/redact.js';
 import type { ApplyFlags } from './commands/apply.js';
 import type { CommentFlags } from './commands/comment.js';
 import type { EmulatorFlags } from './commands/emulator.js';
+import type { PullFlags } from './commands/pull.js';
 import type { OneRosterServerFlags } from './commands/oneroster-server.js';
 import type { SyncFlags } from './commands/sync.js';
 import { planCommand, showCommand } from './commands/plan.js';
@@ -98,6 +99,14 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
       stopOnSignals(output);
       return (await import('./commands/apply.js')).applyCommand(output, opts);
     })());
+
+  program.command('pull')
+    .description('fetch the SIS export (sources.sis) and write it as a OneRoster CSV bulk set, printing the rows per file')
+    .requiredOption('--out <dir>', 'new or empty folder to write the CSV files into (refused inside a git work tree)')
+    .option('--force', 'write into a folder inside a git work tree all the same')
+    .option('--config <dir>', 'policy directory', 'policies')
+    .option('--verbose', 'print every warning')
+    .action((opts: PullFlags) => run(async () => (await import('./commands/pull.js')).pullCommand(output, opts))());
 
   program.command('canvas-emulator')
     .description('run a local Canvas (SIS imports, provisioning reports, admin endpoints) on 127.0.0.1')

@@ -5,14 +5,16 @@
  * folder outside the work tree that is removed when the read ends, also on error and on Ctrl-C.
  * Credentials come from the environment variables the policy names.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { resolve } from 'node:path';
 import type { SisSnapshot } from '../model/oneroster.js';
-import type { Config, DownloadSource, SftpSource } from '../policy/types.js';
+import type { Config, PolicySource } from '../policy/types.js';
+import { ConfigError } from '../errors.js';
 import { pullOneRosterRest, restSisName } from '../readers/oneroster-rest/index.js';
 import { readOneRoster } from '../readers/oneroster/index.js';
+import { fetchDownloadExport } from './download.js';
+import { describeFileSource } from './fetch-export.js';
+import { fetchSftpExport } from './sftp.js';
+import { createTempExport, type TempExport } from './temp-export.js';
 import type { SisHttpOptions } from '../readers/oneroster-rest/http.js';
 import { envMilliseconds } from '../canvas/live.js';
 
@@ -34,13 +36,11 @@ export interface SisSource {
   close(): Promise<void>;
 }
 
-/** What engine/sources/sftp.ts and download.ts provide: the export fetched into `tempDir`, and its path there. */
-export type ExportFetcher<S> = (source: S, env: NodeJS.ProcessEnv, tempDir: string) => Promise<string>;
-
 export function openSisSource(config: Config, flags: SisSourceFlags = {}): SisSource {
   const sis = config.sources.sis;
   const env = flags.env ?? process.env;
   const limits = config.limits ? { limits: config.limits } : {};
+  const log = flags.log ?? flags.onProgress ?? (() => undefined);
   if (flags.sis) return localSource(resolve(flags.sis), limits);
   switch (sis.kind ?? 'path') {
     case 'path':
@@ -60,10 +60,14 @@ export function openSisSource(config: Config, flags: SisSourceFlags = {}): SisSo
         close: async () => {},
       };
     }
-    case 'sftp':
-      return fetchedSource('sftp', `SFTP ${sis.sftp!.user}@${sis.sftp!.host}:${sis.sftp!.path}`, (dir) => notWired<SftpSource>('sftp', config)(sis.sftp!, env, dir), limits);
-    case 'download':
-      return fetchedSource('download', `download ${new URL(sis.download!.url).origin}${new URL(sis.download!.url).pathname}`, (dir) => notWired<DownloadSource>('download', config)(sis.download!, env, dir), limits);
+    case 'sftp': {
+      const sftp = sis.sftp!;
+      return fetchedSource('sftp', describeFileSource({ kind: 'sftp', sftp }), (dir) => fetchSftpExport(sftp, env, dir, log, limits), limits, sis.where);
+    }
+    case 'download': {
+      const download = sis.download!;
+      return fetchedSource('download', describeFileSource({ kind: 'download', download }), (dir) => fetchDownloadExport(download, env, dir, log, limits), limits, sis.where);
+    }
   }
 }
 
@@ -87,32 +91,25 @@ function localSource(path: string, limits: { limits?: Config['limits'] }): SisSo
   };
 }
 
-/** A CSV export fetched into a temporary folder, read from there, and removed however the command ends. */
-function fetchedSource(kind: 'sftp' | 'download', name: string, fetchInto: (dir: string) => Promise<string>, limits: { limits?: Config['limits'] }): SisSource {
+/**
+ * A CSV export fetched into a temporary folder (sources/temp-export.ts: outside any work tree, 0700),
+ * read from there, and removed however the command ends: here when the read ends, by its exit hook
+ * when apply's signal handler exits, by its own signal handler in plan and pull.
+ */
+function fetchedSource(kind: 'sftp' | 'download', name: string, fetchInto: (dir: string) => Promise<string>, limits: { limits?: Config['limits'] }, where?: PolicySource): SisSource {
   let users: number | null = null;
-  let dir: string | null = null;
-  const remove = () => {
-    if (dir !== null) rmSync(dir, { recursive: true, force: true });
-    dir = null;
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    remove();
-    process.kill(process.pid, signal);
-  };
+  let temp: TempExport | null = null;
   const close = async () => {
-    remove();
-    process.off('exit', remove);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    temp?.dispose();
+    temp = null;
   };
   return {
     read: async () => {
-      dir = mkdtempSync(join(tmpdir(), `rosterops-sis-${kind}-`));
-      process.once('exit', remove);
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      temp = createTempExport();
       try {
-        const path = await fetchInto(dir);
+        const path = await fetchInto(temp.dir).catch((err: unknown) => {
+          throw locatedInPolicy(err, where);
+        });
         const snapshot = await readOneRoster(path, { label: kind, ...(limits.limits ? { limits: limits.limits } : {}) });
         users = snapshot.users.length;
         return snapshot;
@@ -125,12 +122,8 @@ function fetchedSource(kind: 'sftp' | 'download', name: string, fetchInto: (dir:
   };
 }
 
-/** Until engine/sources/sftp.ts and download.ts are part of this build. */
-function notWired<S>(kind: 'sftp' | 'download', config: Config): ExportFetcher<S> {
-  return async () => {
-    const where = config.sources.sis.where;
-    throw new ConfigError(`sources.${kind}-unavailable`, `sources.sis.${kind}: this build cannot fetch ${kind === 'sftp' ? 'over SFTP' : 'over HTTPS'}`,
-      { ...(where ? { file: where.file, line: where.line, column: where.column } : {}), field: `sources.sis.${kind}` },
-      `Use sources.sis.path with an export on disk, or sources.sis.rest, or pass --sis PATH.`);
-  };
+/** A configuration error of the fetcher (a variable not set, a bad pin) located at `sources.sis` in the policy file. */
+function locatedInPolicy(err: unknown, where: PolicySource | undefined): unknown {
+  if (!(err instanceof ConfigError) || err.location.file !== undefined || where === undefined) return err;
+  return new ConfigError(err.code, err.message, { file: where.file, line: where.line, column: where.column, ...(err.location.field ? { field: err.location.field } : {}) }, err.hint, { cause: err });
 }
