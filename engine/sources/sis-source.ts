@@ -71,6 +71,17 @@ export function openSisSource(config: Config, flags: SisSourceFlags = {}): SisSo
   }
 }
 
+/** Where the configured SIS export comes from, as the plan header names it (before the user count). */
+export function sisSourceLabel(config: Config): string | null {
+  const sis = config.sources.sis;
+  switch (sis.kind ?? 'path') {
+    case 'rest': return restSisName(sis.rest!);
+    case 'sftp': return describeFileSource({ kind: 'sftp', sftp: sis.sftp! });
+    case 'download': return describeFileSource({ kind: 'download', download: sis.download! });
+    default: return null;
+  }
+}
+
 /** The same knobs as the Canvas client's (tests shorten the waits; production keeps the defaults). */
 function httpTuning(env: NodeJS.ProcessEnv, flags: SisSourceFlags): SisHttpOptions {
   const backoffMs = envMilliseconds(env, 'ROSTEROPS_HTTP_BACKOFF_MS');

@@ -18,7 +18,7 @@ const KEY = 'maple-valley-or-client';
 const SECRET = 'Or-Server-Distinct-Secret-41d9c2e7f0';
 const ENV = { ONEROSTER_CLIENT_ID: KEY, ONEROSTER_CLIENT_SECRET: SECRET, ROSTEROPS_HTTP_BACKOFF_MS: '5' };
 
-type PlanJson = { planId: string; operations: { reason: { rule: string; text: string } }[] };
+type PlanJson = { planId: string; inputs: { sources: { sis: string } }; operations: { reason: { rule: string; text: string } }[] };
 const roots: string[] = [];
 const servers: OneRosterServer[] = [];
 let csvPlan: PlanJson;
@@ -84,6 +84,11 @@ describe('plan from the local OneRoster server', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.plan!.planId).toBe(csvPlan.planId);
     expect(withoutSources(r.plan!.operations)).toEqual(withoutSources(csvPlan.operations));
+    // The header names where the SIS came from: the REST service, holding as many users as the CSV.
+    const usersOf = (sis: string) => /\((\d+) users\)$/.exec(sis)?.[1];
+    expect(r.plan!.inputs.sources.sis.startsWith(`OneRoster REST ${server.baseUrl}`), r.plan!.inputs.sources.sis).toBe(true);
+    expect(usersOf(r.plan!.inputs.sources.sis)).toBe(usersOf(csvPlan.inputs.sources.sis));
+    expect(usersOf(csvPlan.inputs.sources.sis)).toMatch(/^\d+$/);
     const all = everythingOf(r, server);
     expect(all).not.toContain(SECRET);
     expect(all).not.toContain(encodeURIComponent(SECRET));

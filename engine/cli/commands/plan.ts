@@ -10,7 +10,7 @@ import { startBackgroundParse, type BackgroundReading } from '../../readers/back
 import { readCanvasReport } from '../../readers/canvas-report.js';
 import { readOneRoster } from '../../readers/oneroster.js';
 import type { SisSnapshot } from '../../model/oneroster.js';
-import { openSisSource, type SisSourceFlags } from '../../sources/sis-source.js';
+import { openSisSource, sisSourceLabel, type SisSourceFlags } from '../../sources/sis-source.js';
 import { connectCanvas } from '../../canvas/live.js';
 import { isValidEnvironment } from '../../render/comment-marker.js';
 import { renderPlanComment } from '../../render/markdown.js';
@@ -84,9 +84,9 @@ export function planSources(config: Config, flags: SourceFlags, output: Output):
   return describedSources(config, flags, source, { readSis: sisReader(config, flags), readCanvas: () => canvas.readState() });
 }
 
-/** The SIS side as the plan header names it, before the user count. Other SIS sources (REST, SFTP, download) name themselves here. */
+/** The SIS side as the plan header names it, before the user count: a fetched export (REST, SFTP, download) as engine/sources/sis-source.ts names it, else the CSV path. */
 export function sisSourceName(config: Config, flags: SourceFlags): string {
-  return `OneRoster CSV ${shownPath(sisPathOf(config, flags))}`;
+  return (readsLocalExport(config, flags) ? null : sisSourceLabel(config)) ?? `OneRoster CSV ${shownPath(sisPathOf(config, flags))}`;
 }
 
 /** Wraps the SIS reader to count the users it read, for the header line `SIS: … (760 users)`. */
