@@ -59,7 +59,8 @@ export interface SftpSource {
   /** Remote path of the zip, or of a folder of CSV files. */
   path: string;
   /** Pinned host key fingerprint, `SHA256:<base64>` as `ssh-keygen -l` prints it. */
-  hostKey: string;
+  /** Absent: unpinned, refused at fetch time with the fingerprint to pin. */
+  hostKey?: string;
   /** Name of the environment variable holding the password (exactly one of passwordEnv, privateKeyEnv). */
   passwordEnv?: string;
   /** Name of the environment variable holding the private key (PEM/OpenSSH text). */

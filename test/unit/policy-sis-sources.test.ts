@@ -119,6 +119,12 @@ describe('sources.sis.sftp and download', () => {
     expect(config.sources.sis).toMatchObject({ kind: 'sftp', sftp: { host: 'sftp.example.org', port: 22, user: 'rostering', path: '/exports/oneroster.zip', hostKey, passwordEnv: 'SIS_SFTP_PASSWORD' } });
   });
 
+  it('takes an sftp source without hostKey (the fetch then refuses it and prints the fingerprint to pin)', async () => {
+    const config = await loaded('sftp: { host: sftp.example.org, user: rostering, path: /exports/oneroster.zip, passwordEnv: SIS_SFTP_PASSWORD }');
+    expect(config.sources.sis.kind).toBe('sftp');
+    expect(config.sources.sis.sftp).not.toHaveProperty('hostKey');
+  });
+
   it('wants exactly one of passwordEnv and privateKeyEnv', async () => {
     const [d] = await errors(`sftp: { host: h, user: u, path: /x.zip, hostKey: "${hostKey}" }`);
     expect(d).toMatchObject({ code: 'policy.sftp-credentials', field: '/sources/sis/sftp' });

@@ -118,7 +118,7 @@ function resolveSftp(ctx: Resolver, sftp: NonNullable<WrittenSis['sftp']>): Sftp
     port: sftp.port ?? 22,
     user: sftp.user,
     path: sftp.path,
-    hostKey: sftp.hostKey,
+    ...(sftp.hostKey !== undefined ? { hostKey: sftp.hostKey } : {}),
     ...(sftp.passwordEnv !== undefined ? { passwordEnv: sftp.passwordEnv } : {}),
     ...(sftp.privateKeyEnv !== undefined ? { privateKeyEnv: sftp.privateKeyEnv } : {}),
   };

@@ -36,7 +36,7 @@ export interface WrittenPolicy {
         url: string; auth: 'oauth1' | 'oauth2'; signatureMethod?: 'HMAC-SHA256' | 'HMAC-SHA1'; tokenUrl?: string; scope?: string;
         clientIdEnv?: string; clientSecretEnv?: string; pageSize?: number;
       };
-      sftp?: { host: string; port?: number; user: string; path: string; hostKey: string; passwordEnv?: string; privateKeyEnv?: string };
+      sftp?: { host: string; port?: number; user: string; path: string; hostKey?: string; passwordEnv?: string; privateKeyEnv?: string };
       download?: { url: string; headers?: Record<string, string> };
     };
     canvas: { snapshot?: string; url?: string; account?: string; tokenEnv?: string };
