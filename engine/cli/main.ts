@@ -226,26 +226,35 @@ function printDiagnostics(output: Output, err: RosteropsError): void {
  * cut that write short. Before any upload nothing was sent, and the process just ends.
  */
 function stopOnSignals(output: Output): void {
+  // One pair of handlers per process: `main` may run many commands in one process (tests, embedding),
+  // and each apply or sync only points them at its own output.
+  signalOutput = output;
+  if (signalsInstalled) return;
+  signalsInstalled = true;
   let stopping = false;
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
     if (stopping) return;
     stopping = true;
+    const out = signalOutput!;
     const code = signal === 'SIGINT' ? ApplyExit.sigint : ApplyExit.sigterm;
     const apply = activeApply();
     if (!apply?.sentAnything()) {
-      output.err(`${signal}: stopped; nothing was sent to Canvas\n`);
+      out.err(`${signal}: stopped; nothing was sent to Canvas\n`);
       process.exit(code);
     }
-    output.err(`${signal}: stopping; writing the apply journal and record first\n`);
+    out.err(`${signal}: stopping; writing the apply journal and record first\n`);
     void apply.stop({ code: 'signal', message: `stopped by ${signal}` })
       .then((path) => {
-        for (const line of sentReport(apply.describeSent(), path ?? apply.writeProblem())) output.err(`${line}\n`);
+        for (const line of sentReport(apply.describeSent(), path ?? apply.writeProblem())) out.err(`${line}\n`);
       })
       .finally(() => process.exit(code));
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
 }
+
+let signalsInstalled = false;
+let signalOutput: Output | null = null;
 
 function reportBug(output: Output, err: unknown): number {
   const e = err as Error;
