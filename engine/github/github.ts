@@ -232,7 +232,7 @@ export class GitHubHost implements PullRequestHost {
       if (typeof data.login === 'string' && data.login) return data.login;
     } catch (err) {
       // 403 is the installation token's answer; anything else (bad credentials, no network) is the error.
-      if (!(err instanceof RequestError && err.status === 403 && !(err.cause instanceof RemoteError))) throw toRemoteError(err, doing);
+      if (!(err instanceof RequestError && (err.status === 403 || err.status === 404) && !(err.cause instanceof RemoteError))) throw toRemoteError(err, doing);
     }
     let cause: unknown;
     try {

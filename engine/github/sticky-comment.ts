@@ -9,6 +9,7 @@
  * second set left by a concurrent run) are deleted. A second set is never created.
  */
 import { GITHUB_COMMENT_LIMIT, parseCommentMarker } from '../render/markdown.js';
+import { RemoteError } from '../errors.js';
 import { sameLogin, type IssueComment, type PullRequestHost } from './scm.js';
 
 export type PartOutcome = 'created' | 'updated' | 'unchanged';
@@ -30,8 +31,9 @@ export async function upsertPlanComment(host: PullRequestHost, pr: number, envir
   for (const [i, body] of parts.entries()) {
     if (body.length > GITHUB_COMMENT_LIMIT) throw new RangeError(`part ${i + 1} has ${body.length} characters; GitHub accepts at most ${GITHUB_COMMENT_LIMIT}`);
   }
-  const identity = await host.identity();
   const comments = await host.listComments(pr);
+  const identity = await identityOrNull(host);
+  if (identity === null) return replaceUnattributed(host, pr, environment, parts, comments);
   const ours = comments
     .filter((c) => isOwnPlanComment(c, environment, identity))
     .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id - b.id));
@@ -56,3 +58,38 @@ export async function upsertPlanComment(host: PullRequestHost, pr: number, envir
   }
   return result;
 }
+
+/** The account rosterops posts as, or null when the API will not say and none is configured. */
+async function identityOrNull(host: PullRequestHost): Promise<string | null> {
+  try {
+    return await host.identity();
+  } catch (err) {
+    if (err instanceof RemoteError && err.code === 'github.identity-unknown') return null;
+    throw err;
+  }
+}
+
+/**
+ * Without a known identity no existing comment can be told from a look-alike, so none is edited:
+ * the parts are posted anew, and the comments GitHub then says were written by that same account
+ * (the author of the comment just created) are the earlier ones of ours, deleted as surplus. A
+ * host that names no author leaves every earlier comment alone.
+ */
+async function replaceUnattributed(host: PullRequestHost, pr: number, environment: string, parts: readonly string[], before: readonly IssueComment[]): Promise<StickyCommentResult> {
+  const result: StickyCommentResult = { parts: [], deleted: [], ignored: 0 };
+  let author = '';
+  for (const [i, body] of parts.entries()) {
+    const created = await host.createComment(pr, body);
+    author ||= created.author;
+    result.parts.push({ part: i + 1, id: created.id, url: created.url, outcome: 'created' });
+  }
+  for (const c of before) {
+    if (parseCommentMarker(c.body)?.environment !== environment) continue;
+    if (author && isOwnPlanComment(c, environment, author)) {
+      await host.deleteComment(c.id);
+      result.deleted.push(c.id);
+    } else result.ignored++;
+  }
+  return result;
+}
+

@@ -165,4 +165,19 @@ describe('own comments only', () => {
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toMatch(/github\.author-invalid/);
   });
+  it('a host that will not say who the token is (no GET /user, no GraphQL): comment posts anew, replaces only its own earlier comment, leaves the forged one, exits 0', async () => {
+    const { file } = await plan();
+    expect((await comment(file)).code).toBe(0); // the bot's first comment, identity known
+    const first = byAuthor(BOT.login)[0]!;
+    const forged = await forge(FORGED_ID);
+    github.failNext({ method: 'GET', path: /^\/user$/, status: 404, body: { message: 'Not Found' } });
+    github.failNext({ method: 'POST', path: /^\/graphql$/, status: 404, body: { message: 'Not Found' } });
+    const r = await comment(file);
+    expect(r.code, r.stderr).toBe(0);
+    const ours = byAuthor(BOT.login);
+    expect(ours).toHaveLength(1);
+    expect(ours[0]!.id).not.toBe(first.id); // posted anew, the earlier one of ours deleted
+    expect(byAuthor('mallory').map((c) => c.id)).toEqual([forged]);
+    expect(writesTo(forged)).toEqual([]);
+  });
 });
