@@ -3,17 +3,16 @@
  * (test/support/oneroster-fake.ts): the plan equals the CSV plan of the same export; a pull that
  * cannot complete exits 1 naming the SIS and writes no plan; the client secret appears nowhere.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jsonExportOf } from '../support/oneroster-json.js';
 import { startFake, type FakeOptions, type FakeServer } from '../support/oneroster-fake.js';
 import { startCanvasEmulator } from '../../engine/emulator/index.js';
-import { ROOT, runCliAsync } from '../support/workspace.js';
+import { runCliAsync } from '../support/workspace.js';
+import { EXAMPLE_EXPORT, EXAMPLE_SNAPSHOT, projectWithSis } from '../support/sis-project.js';
 
-const EXPORT = join(ROOT, 'examples/maple-valley/oneroster');
-const SNAPSHOT = join(ROOT, 'examples/maple-valley/canvas-snapshot');
+const EXPORT = EXAMPLE_EXPORT;
 const KEY = 'maple-valley-client';
 const SECRET = 'Distinctive-Secret-7c1f09e2b3a44d5e';
 const ENV = { ONEROSTER_CLIENT_ID: KEY, ONEROSTER_CLIENT_SECRET: SECRET, ROSTEROPS_HTTP_BACKOFF_MS: '5' };
@@ -29,16 +28,9 @@ afterAll(() => {
   for (const r of roots) rmSync(r, { recursive: true, force: true });
 });
 
-/** The repository's policies, with `sources` replaced by `sources` (YAML lines under `sis:`). */
 function project(sis: string): string {
-  const root = mkdtempSync(join(tmpdir(), 'rosterops-rest-cli-'));
+  const root = projectWithSis(sis, 'rosterops-rest-cli-');
   roots.push(root);
-  cpSync(join(ROOT, 'policies'), join(root, 'policies'), { recursive: true });
-  const main = join(root, 'policies', 'rosterops.yaml');
-  const text = readFileSync(main, 'utf8');
-  const start = text.indexOf('sources:');
-  const end = text.indexOf('\n\n', start);
-  writeFileSync(main, `${text.slice(0, start)}sources:\n  sis:\n${sis.replace(/^/gm, '    ')}\n  canvas:\n    snapshot: ${JSON.stringify(SNAPSHOT)}${text.slice(end)}`);
   return root;
 }
 
@@ -122,7 +114,7 @@ describe('plan from OneRoster REST', () => {
 
   it('apply pulls once for its re-plans, applies, and converges with Canvas', async () => {
     const server = await fake({ version: '1.1', oauth1: { key: KEY, secret: SECRET } });
-    const canvas = await startCanvasEmulator({ token: 'emulator-token-rest-e2e', snapshot: SNAPSHOT, timeZone: 'America/Chicago', processingDelayMs: 20 });
+    const canvas = await startCanvasEmulator({ token: 'emulator-token-rest-e2e', snapshot: EXAMPLE_SNAPSHOT, timeZone: 'America/Chicago', processingDelayMs: 20 });
     try {
       const root = project(`rest: { url: "${server.base}", auth: oauth1 }`);
       writeFileSync(join(root, 'policies', 'rosterops.yaml'), `${readFileSync(join(root, 'policies', 'rosterops.yaml'), 'utf8')}apply: { pollIntervalSeconds: 0.05, timeoutMinutes: 1 }\n`);

@@ -5,15 +5,14 @@
  * CSV plan of the same export; faults it recovers from; a pull cut for good exits 1, names the SIS
  * and writes no plan; the client secret appears in no output, no file and not in the server's log.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOneRosterServer, type OneRosterServer, type OneRosterServerOptions } from '../../engine/oneroster-server/index.js';
-import { ROOT, runCliAsync } from '../support/workspace.js';
+import { runCliAsync } from '../support/workspace.js';
+import { EXAMPLE_EXPORT, projectWithSis } from '../support/sis-project.js';
 
-const EXPORT = join(ROOT, 'examples/maple-valley/oneroster');
-const SNAPSHOT = join(ROOT, 'examples/maple-valley/canvas-snapshot');
+const EXPORT = EXAMPLE_EXPORT;
 const KEY = 'maple-valley-or-client';
 const SECRET = 'Or-Server-Distinct-Secret-41d9c2e7f0';
 const ENV = { ONEROSTER_CLIENT_ID: KEY, ONEROSTER_CLIENT_SECRET: SECRET, ROSTEROPS_HTTP_BACKOFF_MS: '5' };
@@ -31,14 +30,8 @@ afterAll(() => {
 });
 
 function project(sis: string): string {
-  const root = mkdtempSync(join(tmpdir(), 'rosterops-orserver-'));
+  const root = projectWithSis(sis, 'rosterops-orserver-');
   roots.push(root);
-  cpSync(join(ROOT, 'policies'), join(root, 'policies'), { recursive: true });
-  const main = join(root, 'policies', 'rosterops.yaml');
-  const text = readFileSync(main, 'utf8');
-  const start = text.indexOf('sources:');
-  const end = text.indexOf('\n\n', start);
-  writeFileSync(main, `${text.slice(0, start)}sources:\n  sis:\n${sis.replace(/^/gm, '    ')}\n  canvas:\n    snapshot: ${JSON.stringify(SNAPSHOT)}${text.slice(end)}`);
   return root;
 }
 
