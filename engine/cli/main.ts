@@ -22,6 +22,7 @@ import type { SyncFlags } from './commands/sync.js';
 import { planCommand, showCommand } from './commands/plan.js';
 import { schemaCommand, validateCommand } from './commands/policy.js';
 import { processOutput, type Output } from './output.js';
+import { forgetSideEffects, sideEffectsSoFar } from '../util/side-effects.js';
 
 const VERSION = '0.1.0';
 
@@ -180,6 +181,7 @@ export function buildProgram(output: Output, setExitCode: (code: number) => void
 }
 
 export async function main(argv: string[], output: Output = processOutput()): Promise<number> {
+  forgetSideEffects();
   for (const name of ['CANVAS_TOKEN', 'GITHUB_TOKEN', 'GH_TOKEN']) registerSecret(process.env[name]);
   let exitCode: number = ExitCode.ok;
   const program = buildProgram(output, (code) => { exitCode = code; });
@@ -209,7 +211,10 @@ function reportError(output: Output, err: unknown): number {
   if (err instanceof RosteropsError) {
     printDiagnostics(output, err);
     // True only while this process has sent nothing to Canvas: an apply that did is an ApplyIncompleteError.
-    output.err(activeApply()?.sentAnything() ? 'see the apply record for what was sent to Canvas\n' : 'nothing was written or applied\n');
+    const elsewhere = sideEffectsSoFar();
+    if (activeApply()?.sentAnything()) output.err('see the apply record for what was sent to Canvas\n');
+    else if (elsewhere.length > 0) output.err(`nothing was sent to Canvas; done before the error: ${elsewhere.join('; ')}\n`);
+    else output.err('nothing was written or applied\n');
     return err.exitCode;
   }
   return reportBug(output, err);

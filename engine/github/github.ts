@@ -10,6 +10,7 @@
 import { Octokit, RequestError } from 'octokit';
 import { ConfigError, RemoteError } from '../errors.js';
 import { redact, redactThenCut, registerSecret } from '../util/redact.js';
+import { noteSideEffect } from '../util/side-effects.js';
 import {
   parseRepository, type CheckRunInput, type CommitStatusInput, type IssueComment, type NewPullRequest, type PullRequest,
   type PullRequestHost, type PullRequestPatch, type Review, type ReviewState,
@@ -258,17 +259,17 @@ export class GitHubHost implements PullRequestHost {
   }
 
   async createComment(pr: number, body: string): Promise<IssueComment> {
-    return this.call('comment on', `#${pr}`, async () =>
+    return this.write('comment on', `#${pr}`, async () =>
       toComment((await this.octokit.rest.issues.createComment({ owner: this.owner, repo: this.repo, issue_number: pr, body })).data));
   }
 
   async updateComment(id: number, body: string): Promise<IssueComment> {
-    return this.call('edit', `comment ${id}`, async () =>
+    return this.write('edit', `comment ${id}`, async () =>
       toComment((await this.octokit.rest.issues.updateComment({ owner: this.owner, repo: this.repo, comment_id: id, body })).data));
   }
 
   async deleteComment(id: number): Promise<void> {
-    await this.call('delete', `comment ${id}`, () => this.octokit.rest.issues.deleteComment({ owner: this.owner, repo: this.repo, comment_id: id }));
+    await this.write('delete', `comment ${id}`, () => this.octokit.rest.issues.deleteComment({ owner: this.owner, repo: this.repo, comment_id: id }));
   }
 
   async listReviews(pr: number): Promise<Review[]> {
@@ -294,7 +295,7 @@ export class GitHubHost implements PullRequestHost {
   }
 
   async createCheckRun(input: CheckRunInput): Promise<{ id: number; url: string }> {
-    return this.call('create a check run on', `commit ${input.headSha}`, async () => {
+    return this.write('create a check run on', `commit ${input.headSha}`, async () => {
       const { data } = await this.octokit.rest.checks.create({
         owner: this.owner, repo: this.repo, name: input.name, head_sha: input.headSha, status: 'completed', conclusion: input.conclusion,
         completed_at: new Date().toISOString(), output: { title: input.title, summary: input.summary },
@@ -305,7 +306,7 @@ export class GitHubHost implements PullRequestHost {
   }
 
   async setCommitStatus(input: CommitStatusInput): Promise<void> {
-    await this.call('set a commit status on', `commit ${input.sha}`, () => this.octokit.rest.repos.createCommitStatus({
+    await this.write('set a commit status on', `commit ${input.sha}`, () => this.octokit.rest.repos.createCommitStatus({
       owner: this.owner, repo: this.repo, sha: input.sha, state: input.state, context: input.context,
       description: input.description.length > 140 ? `${input.description.slice(0, 139)}…` : input.description,
       ...(input.targetUrl ? { target_url: input.targetUrl } : {}),
@@ -313,12 +314,12 @@ export class GitHubHost implements PullRequestHost {
   }
 
   async createPullRequest(input: NewPullRequest): Promise<PullRequest> {
-    return this.call('open a pull request from', input.head, async () =>
+    return this.write('open a pull request from', input.head, async () =>
       toPullRequest((await this.octokit.rest.pulls.create({ owner: this.owner, repo: this.repo, head: input.head, base: input.base, title: input.title, body: input.body, draft: input.draft ?? false })).data));
   }
 
   async updatePullRequest(pr: number, patch: PullRequestPatch): Promise<PullRequest> {
-    return this.call('update', `pull request #${pr}`, async () =>
+    return this.write('update', `pull request #${pr}`, async () =>
       toPullRequest((await this.octokit.rest.pulls.update({ owner: this.owner, repo: this.repo, pull_number: pr, ...patch })).data));
   }
 
@@ -332,6 +333,13 @@ export class GitHubHost implements PullRequestHost {
   }
 
   /** Run one API call; turn octokit's failure into a RemoteError that says what we were doing. */
+  /** A call that changes something on GitHub: remembered, so a later error does not claim nothing was written. */
+  private async write<T>(verb: string, what: string, fn: () => Promise<T>): Promise<T> {
+    const result = await this.call(verb, what, fn);
+    noteSideEffect(`GitHub: ${verb} ${what}`);
+    return result;
+  }
+
   private async call<T>(verb: string, what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();

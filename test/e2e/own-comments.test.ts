@@ -180,4 +180,13 @@ describe('own comments only', () => {
     expect(byAuthor('mallory').map((c) => c.id)).toEqual([forged]);
     expect(writesTo(forged)).toEqual([]);
   });
+  it('an error after the comment was posted does not say "nothing was written": it names what was done', async () => {
+    const { file } = await plan();
+    github.failNext({ method: 'POST', path: /check-runs$/, status: 422, body: { message: 'Validation Failed' }, times: 10 });
+    const r = await comment(file);
+    expect(r.code, r.stderr).toBe(1);
+    expect(byAuthor(BOT.login)).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/nothing was written or applied/);
+    expect(r.stderr).toMatch(/nothing was sent to Canvas; done before the error: GitHub: comment on #\d+/);
+  });
 });

@@ -22,6 +22,7 @@ import { renderPlanComment } from '../../render/markdown.js';
 import type { Output } from '../output.js';
 import { canvasSourceFor } from '../canvas-source.js';
 import { describedSources, loadConfig, progressPrinter, sisReader, withSourceNames, type SourceFlags } from './plan.js';
+import { noteSideEffect } from '../../util/side-effects.js';
 
 export interface SyncFlags extends SourceFlags {
   environment: string;
@@ -99,6 +100,7 @@ async function openApprovalPullRequest(host: PullRequestHost, plan: Plan, config
     const staged = (await git.diff(['--cached', '--name-only'])).trim();
     if (staged) await git.commit(`rosterops: approve plan ${planIdPrefix(plan.planId)} for ${flags.environment}\n\n${plan.verdict.reasons.map((r) => `- ${r.message}`).join('\n')}`);
     await git.push(['--force', flags.remote, `${branch}:${branch}`]);
+    noteSideEffect(`git: pushed ${branch} to ${flags.remote}`);
     log(`pushed ${branch} to ${flags.remote}`);
   } finally {
     await git.checkout(original);
