@@ -48,6 +48,17 @@ const SERVER_ERRORS = [500, 502, 503, 504];
 
 export class FaultSpecError extends Error {}
 
+/**
+ * A rule's count, shared by the Canvas emulator's and the OneRoster server's fault grammars: absent
+ * means 1, `*` every matching request, else a positive whole number.
+ */
+export function faultCount(countText: string | undefined, rule: string, Fail: new (message: string) => Error): number {
+  if (countText === undefined || countText === '') return 1;
+  if (countText === '*') return Infinity;
+  if (/^\d+$/.test(countText) && Number(countText) > 0) return Number(countText);
+  throw new Fail(`fault "${rule}": count must be a positive integer or *`);
+}
+
 export function parseFaultSpec(spec: string): FaultSpec {
   const rules: FaultRule[] = [];
   for (const raw of spec.split(',')) {
@@ -63,12 +74,7 @@ export function parseFaultSpec(spec: string): FaultSpec {
       status = Number(kindText);
     } else if (kindText === 'throttle' || kindText === 'drop' || kindText === 'cut' || kindText === 'slow' || kindText === 'fail-import' || kindText === 'hold-import') kind = kindText;
     else throw new FaultSpecError(`fault "${text}": unknown kind "${kindText}" (5xx, 500, 502, 503, 504, throttle, drop, cut, slow, fail-import, hold-import)`);
-    let remaining = 1;
-    if (countText !== undefined && countText !== '') {
-      if (countText === '*') remaining = Infinity;
-      else if (/^\d+$/.test(countText) && Number(countText) > 0) remaining = Number(countText);
-      else throw new FaultSpecError(`fault "${text}": count must be a positive integer or *`);
-    }
+    const remaining = faultCount(countText, text, FaultSpecError);
     const rule: FaultRule = { kind, target, remaining };
     if (kind === '5xx') {
       if (param !== undefined) {

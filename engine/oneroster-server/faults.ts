@@ -26,6 +26,7 @@
  * Example: `no-total:any:*,no-link:any:*,429:users:2:3,503:enrollments:1,cut:enrollments:1,cut-body:users:1,slow:any:1:2000,expire-token:any:1,lie-total:users`.
  * Control routes (`/__oneroster/...`) are never faulted.
  */
+import { faultCount } from '../emulator/faults.js';
 
 export type FaultKind = '429' | '5xx' | 'slow' | 'cut' | 'cut-body' | 'expire-token' | 'lie-total' | 'no-total' | 'no-link';
 
@@ -60,12 +61,7 @@ export function parseFaultSpec(spec: string): FaultRule[] {
       status = Number(kindText);
     } else if ((KINDS as readonly string[]).includes(kindText)) kind = kindText as FaultKind;
     else throw new FaultSpecError(`fault "${text}": unknown kind "${kindText}" (${[...KINDS, ...SERVER_ERRORS].join(', ')})`);
-    let remaining = 1;
-    if (countText !== undefined && countText !== '') {
-      if (countText === '*') remaining = Infinity;
-      else if (/^\d+$/.test(countText) && Number(countText) > 0) remaining = Number(countText);
-      else throw new FaultSpecError(`fault "${text}": count must be a positive integer or *`);
-    }
+    const remaining = faultCount(countText, text, FaultSpecError);
     const rule: FaultRule = { kind, target, remaining };
     if (paramText !== undefined && paramText !== '' && !/^\d+$/.test(paramText)) throw new FaultSpecError(`fault "${text}": the parameter must be a whole number`);
     const param = paramText === undefined || paramText === '' ? undefined : Number(paramText);
